@@ -1,0 +1,1 @@
+"""Vietnamese text analysis: normalisation, tone placement, folding, tokenization."""
