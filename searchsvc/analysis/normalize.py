@@ -33,7 +33,7 @@ def normalize_text(text: str) -> str:
 
     >>> normalize_text("Ha\\u0300 No\\u0323\\u0302i\\u00ad")   # NFD input, soft hyphen
     'Hà Nội'
-    >>> normalize_text("\\u00d0a\\u0300 Na\\u0303ng \\u2013 2025")
+    >>> normalize_text("\\u00d0a\\u0300 Na\\u0306\\u0303ng \\u2013 2025")
     'Đà Nẵng - 2025'
     """
     text = unicodedata.normalize("NFC", text)
