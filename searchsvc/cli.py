@@ -1,0 +1,209 @@
+"""Command line: a thin skin over the indexer, the search engine and the server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import IndexBusy, SearchServiceError
+from .settings import HELP, load_settings
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """searchsvc: full-text search for Vietnamese press releases."""
+    _setup_logging(verbose)
+
+
+corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+                             help=HELP["corpus_dir"] + " [env SEARCHSVC_CORPUS_DIR; default corpus]")
+index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                            help=HELP["index_dir"] + " [env SEARCHSVC_INDEX_DIR; default index]")
+
+
+def run_index_command(settings, rebuild: bool, wait: float, quiet: bool = False):
+    """Run one indexing pass with a progress bar on a terminal; return the summary."""
+    from .indexer import run_index
+
+    show_bar = sys.stderr.isatty() and not quiet
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        return run_index(
+            settings.corpus_dir, settings.index_dir, rebuild=rebuild, wait=wait,
+            progress=progress if show_bar else None, procs=settings.index_procs,
+            limitmb=settings.index_limitmb, max_file_bytes=settings.max_file_bytes,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+@main.command()
+@corpus_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Build a fresh index aside and switch to it atomically.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running indexer before giving up.")
+@click.option("--procs", type=int, help=HELP["index_procs"])
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def index(corpus_dir, index_dir, rebuild, wait, procs, as_json):
+    """Create or update the index from the corpus folder (incremental by default)."""
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, index_procs=procs)
+    try:
+        summary = run_index_command(settings, rebuild, wait)
+    except IndexBusy as exc:
+        click.echo(f"searchsvc index: {exc.message}", err=True)
+        sys.exit(3)
+    except SearchServiceError as exc:
+        click.echo(f"searchsvc index: {exc.message}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for ident, reason in summary.skipped_files:
+            click.echo(f"skipped {ident}: {reason}")
+        click.echo(summary.line())
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+def search(query, index_dir, page, per_page, sort, as_json):
+    """Search the index and print ranked results."""
+    from .search import SearchEngine, SearchRequest
+    from .search.snippets import ELLIPSIS
+
+    settings = load_settings(index_dir=index_dir)
+    engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars)
+    try:
+        result = engine.search(SearchRequest(q=query, page=page, per_page=per_page, sort=sort))
+    except SearchServiceError as exc:
+        click.echo(f"searchsvc search: {exc.message}", err=True)
+        sys.exit(2)
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    import html
+    import re
+
+    def plain(marked: str) -> str:
+        return html.unescape(re.sub(r"</?mark>", lambda m: "[" if m.group() == "<mark>" else "]", marked))
+
+    click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    for i, hit in enumerate(result.hits, start=(page - 1) * per_page + 1):
+        date = hit.date.isoformat() if hit.date else "-"
+        click.echo(f"\n{i}. {plain(hit.title_html)}  [{hit.score:.2f}]")
+        click.echo(f"   {hit.id} · {date} · {hit.source or '-'}")
+        click.echo(f"   {plain(hit.snippet).replace(ELLIPSIS + ' ', ELLIPSIS)}")
+
+
+@main.command()
+@click.argument("text")
+def analyze(text):
+    """Print the tokens of every indexed field for TEXT."""
+    from .analysis import analyze_fields, normalize_text
+
+    for field, terms in analyze_fields(normalize_text(text)).items():
+        click.echo(f"{field}: {' '.join(terms)}")
+
+
+@main.command()
+@corpus_option
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True, help="Worker threads.")
+@click.option("--reindex-every", help=HELP["reindex_every"])
+def serve(corpus_dir, index_dir, host, port, threads, reindex_every):
+    """Serve the web form and the JSON API with the waitress production server."""
+    from .server import serve as run_server
+
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every)
+    run_server(settings, host=host, port=port, threads=threads)
+
+
+@main.command()
+@corpus_option
+@index_option
+@click.option("--every", required=True, help="Interval between runs: 30s, 15m, 1h.")
+@click.option("--max-runs", type=int, help="Stop after this many runs (for testing).")
+def schedule(corpus_dir, index_dir, every, max_runs):
+    """Reindex incrementally on a schedule, in the foreground (one log line per run)."""
+    import signal
+
+    from .schedule import Scheduler, parse_interval
+
+    try:
+        seconds = parse_interval(every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from None
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=every)
+    scheduler = Scheduler(settings, seconds, label=every)
+
+    def stop(signum, frame):
+        logging.getLogger("searchsvc.schedule").info("stopping after signal %d", signum)
+        scheduler.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.run_forever(max_runs=max_runs)
+
+
+@main.command()
+@corpus_option
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(corpus_dir, index_dir, as_json):
+    """Report document count, index size, last run, last failure and the schedule."""
+    from .status import collect_status
+
+    info = collect_status(load_settings(corpus_dir=corpus_dir, index_dir=index_dir))
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index:        {info['index_dir']} ({info['generation'] or 'none'})")
+    click.echo(f"documents:    {info['documents'] if info['ready'] else 'no index yet'}")
+    click.echo(f"size:         {info['index_bytes'] / 1e6:.1f} MB")
+    ok = info["last_success"]
+    click.echo(f"last success: {ok['time'] + ' - ' + _summary_line(ok['summary']) if ok else 'never'}")
+    bad = info["last_failure"]
+    click.echo(f"last failure: {bad['time'] + ' - ' + bad['error'] if bad else 'none'}")
+    sched = info["schedule"]
+    click.echo(f"schedule:     {'every ' + sched['every'] + ', next ' + sched['next_run'] if sched else 'none running'}")
+
+
+def _summary_line(summary: dict) -> str:
+    return ", ".join(f"{k} {summary.get(k, 0)}" for k in ("added", "updated", "deleted", "unchanged", "skipped"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The Whoosh schema and the mapping from a parsed Document to index fields.
+
+Every text is indexed twice — `exact` (accents kept, tone marks normalised) and
+`folded` (accents removed) — so unaccented queries match and accented queries
+can still prefer exact matches.  `pairs` holds folded adjacent-syllable pairs
+(`bien_doi`, `doi_khi`): Vietnamese words are mostly two syllables, and pairs
+give word-level ranking without a word segmenter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from whoosh import fields
+
+from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
+from .ingest import Document
+
+SCHEMA_VERSION = 1
+
+
+def build_schema() -> fields.Schema:
+    exact, folded, pairs = ExactAnalyzer(), FoldedAnalyzer(), PairsAnalyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        # Stored originals: what results, snippets and the document page show.
+        title=fields.STORED(),
+        body=fields.STORED(),
+        url=fields.STORED(),
+        # Searchable text.  Positions on exact/folded allow phrases and proximity.
+        exact=fields.TEXT(analyzer=exact, phrase=True),
+        folded=fields.TEXT(analyzer=folded, phrase=True),
+        pairs=fields.TEXT(analyzer=pairs, phrase=False),
+        title_exact=fields.TEXT(analyzer=exact, phrase=True),
+        title_folded=fields.TEXT(analyzer=folded, phrase=True),
+        title_pairs=fields.TEXT(analyzer=pairs, phrase=False),
+        # Filters, facets and sorting (columns make them cheap per hit).
+        date=fields.DATETIME(stored=True, sortable=True),
+        year=fields.ID(stored=False, sortable=True),
+        source=fields.ID(stored=True, sortable=True),
+        category=fields.ID(stored=True, sortable=True),
+        # Change detection for incremental runs: read from a column, not stored fields.
+        hash=fields.ID(stored=False, sortable=True),
+        size=fields.STORED(),
+    )
+
+
+def document_fields(doc: Document) -> dict[str, Any]:
+    """Field values for one document, ready for `writer.update_document(**...)`."""
+    values: dict[str, Any] = {
+        "id": doc.id,
+        "title": doc.title,
+        "body": doc.body,
+        "exact": doc.body,
+        "folded": doc.body,
+        "pairs": doc.body,
+        "title_exact": doc.title,
+        "title_folded": doc.title,
+        "title_pairs": doc.title,
+        "hash": doc.content_hash,
+        "size": doc.size,
+    }
+    # Empty strings would become an empty term; leave the field out instead.
+    if doc.source:
+        values["source"] = doc.source
+    if doc.category:
+        values["category"] = doc.category
+    if doc.url:
+        values["url"] = doc.url
+    if doc.date is not None:
+        values["date"] = dt.datetime.combine(doc.date, dt.time())
+        values["year"] = str(doc.date.year)
+    return values

@@ -1,0 +1,250 @@
+"""The search function: one engine object per process, shared by web, API and CLI.
+
+Each thread keeps its own Whoosh searcher and refreshes it at most every
+`refresh_interval` seconds (cheap when nothing changed), so a running server
+sees new commits and new generations (after `index --rebuild`) without a restart
+and without reopening the index on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import collectors, scoring, sorting
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.searching import Searcher
+
+from .. import store
+from ..errors import BadRequest, IndexMissing, NotFound
+from .plan import DEFAULT_RANKING, Ranking, build_query
+from .query import ParsedQuery, parse_query
+from .snippets import highlight_all, make_snippet
+from .suggest import suggest
+from .types import FacetValue, Hit, SearchRequest, SearchResult, StoredDocument
+
+FACETS = ("year", "source", "category")
+FACET_LIMIT = 20
+
+
+def weighting() -> scoring.WeightingModel:
+    # Titles are short and all about the same length: length normalisation
+    # there mostly adds noise, so it is weaker than for bodies.
+    return scoring.BM25F(B=0.75, K1=1.2, title_exact_B=0.3, title_folded_B=0.3, title_pairs_B=0.3)
+
+
+@dataclass
+class _Local:
+    generation: Path | None = None
+    searcher: Searcher | None = None
+    checked: float = 0.0
+
+
+class SearchEngine:
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        refresh_interval: float = 2.0,
+        time_limit: float = 5.0,
+        ranking: Ranking = DEFAULT_RANKING,
+        max_query_chars: int = 500,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.refresh_interval = refresh_interval
+        self.time_limit = time_limit
+        self.ranking = ranking
+        self.max_query_chars = max_query_chars
+        self._local = threading.local()
+        self._all_lock = threading.Lock()
+        self._all_locals: list[_Local] = []
+
+    # -- searcher lifecycle -------------------------------------------------
+
+    def _state(self) -> _Local:
+        state = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = _Local()
+            with self._all_lock:
+                self._all_locals.append(state)
+        return state
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, refreshed if the index changed (checked every refresh_interval)."""
+        state = self._state()
+        now = time.monotonic()
+        if state.searcher is not None and now - state.checked < self.refresh_interval:
+            return state.searcher
+        state.checked = now
+        generation = store.current_generation(self.index_dir)
+        if generation is None:
+            if state.searcher is not None:
+                return state.searcher  # keep answering from what we have
+            raise IndexMissing("Chưa có chỉ mục: hãy chạy `searchsvc index` (no index has been built yet)")
+        if generation != state.generation or state.searcher is None:
+            old = state.searcher
+            state.searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=weighting())
+            state.generation = generation
+            if old is not None:
+                old.close()
+        else:
+            state.searcher = state.searcher.refresh()
+        return state.searcher
+
+    def ready(self) -> bool:
+        try:
+            self.searcher()
+            return True
+        except IndexMissing:
+            return False
+
+    def stats(self) -> dict:
+        s = self.searcher()
+        state = self._state()
+        return {
+            "documents": s.doc_count(),
+            "generation": state.generation.name if state.generation else None,
+            "index_bytes": store.index_size_bytes(state.generation),
+        }
+
+    def close(self) -> None:
+        with self._all_lock:
+            for state in self._all_locals:
+                if state.searcher is not None:
+                    state.searcher.close()
+                    state.searcher = None
+            self._all_locals.clear()
+
+    # -- searching -----------------------------------------------------------
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        if req.page < 1 or req.per_page < 1:
+            raise BadRequest("page and per_page must be positive", param="page" if req.page < 1 else "per_page")
+        if req.sort not in ("relevance", "date"):
+            raise BadRequest(f"unknown sort {req.sort!r}", param="sort")
+        parsed = parse_query(req.q, self.max_query_chars)
+        query = build_query(parsed, self.ranking)
+        searcher = self.searcher()
+        filter_q = _filter_query(req)
+
+        limit = req.page * req.per_page
+        sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
+        top = searcher.collector(limit=limit, sortedby=sortedby, filter=filter_q)
+        timed = collectors.TimeLimitCollector(top, self.time_limit, use_alarm=False)
+        timed_out = False
+        try:
+            searcher.search_with_collector(query, timed)
+        except collectors.TimeLimit:
+            timed_out = True
+        results = timed.results()
+
+        facets: dict[str, list[FacetValue]] = {}
+        if req.facets and not timed_out:
+            total, facets = self._count_and_facets(searcher, query, filter_q)
+        else:
+            total = results.scored_length() if timed_out else len(results)
+
+        start = (req.page - 1) * req.per_page
+        terms = parsed.highlight_terms()
+        ranked = range(start, min(limit, results.scored_length()))
+        hits = [self._hit(results, n, terms) for n in ranked]
+
+        suggestion = None
+        if req.suggest and req.page == 1:
+            top_texts = [_text(results.fields(n)) for n in range(min(results.scored_length(), 5))]
+            suggestion = suggest(parsed, searcher, top_texts, self)
+        return SearchResult(
+            query=parsed.text,
+            total=total,
+            page=req.page,
+            per_page=req.per_page,
+            hits=hits,
+            sort=req.sort,
+            facets=facets,
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+            timed_out=timed_out,
+        )
+
+    def _count_and_facets(self, searcher: Searcher, query: Q.Query, filter_q: Q.Query | None):
+        """Exact total and facet counts in one unscored pass (no BM25 work)."""
+        facet_map = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        results = searcher.search(query, limit=None, scored=False, filter=filter_q, groupedby=facet_map)
+        facets = {}
+        for name in FACETS:
+            counts = results.groups(name)
+            values = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
+            values.sort(key=lambda fv: (-fv.count, fv.value))
+            if name == "year":
+                values.sort(key=lambda fv: fv.value, reverse=True)
+            facets[name] = values[:FACET_LIMIT]
+        return len(results), facets
+
+    def _hit(self, results, n: int, terms: set[str]) -> Hit:
+        fields = results.fields(n)
+        body = fields.get("body", "")
+        title = fields.get("title", "") or fields.get("id", "")
+        date = fields.get("date")
+        return Hit(
+            id=fields["id"],
+            title=title,
+            title_html=highlight_all(title, terms),
+            snippet=make_snippet(body, terms),
+            score=float(results.score(n) or 0.0),
+            date=date.date() if isinstance(date, dt.datetime) else None,
+            source=fields.get("source") or None,
+            category=fields.get("category") or None,
+            url=fields.get("url"),
+        )
+
+    # -- documents -----------------------------------------------------------
+
+    def document(self, doc_id: str) -> StoredDocument:
+        fields = self.searcher().document(id=doc_id)
+        if fields is None:
+            raise NotFound(f"Không tìm thấy văn bản (no document with id {doc_id!r})", param="id")
+        date = fields.get("date")
+        return StoredDocument(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            body=fields.get("body", ""),
+            date=date.date() if isinstance(date, dt.datetime) else None,
+            source=fields.get("source") or None,
+            category=fields.get("category") or None,
+            url=fields.get("url"),
+            size=fields.get("size"),
+        )
+
+    def highlight(self, text: str, q: str) -> str:
+        try:
+            terms = parse_query(q, self.max_query_chars).highlight_terms() if q else set()
+        except BadRequest:
+            terms = set()
+        return highlight_all(text, terms)
+
+    def parse(self, q: str) -> ParsedQuery:
+        return parse_query(q, self.max_query_chars)
+
+
+def _text(fields: dict) -> str:
+    return f"{fields.get('title', '')}\n{fields.get('body', '')}"
+
+
+def _filter_query(req: SearchRequest) -> Q.Query | None:
+    clauses: list[Q.Query] = []
+    if req.source:
+        clauses.append(Q.Term("source", req.source))
+    if req.category:
+        clauses.append(Q.Term("category", req.category))
+    if req.date_from or req.date_to:
+        start = dt.datetime.combine(req.date_from, dt.time()) if req.date_from else None
+        end = dt.datetime.combine(req.date_to, dt.time.max) if req.date_to else None
+        clauses.append(Q.DateRange("date", start, end))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else Q.And(clauses)

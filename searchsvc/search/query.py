@@ -1,0 +1,127 @@
+"""Parse what a user typed into a small, forgiving query structure.
+
+Supported, never failing on anything else:
+  words                      all must match (accent-insensitive; typed accents rank first)
+  "a phrase"  “a phrase”     the syllables in this order (an unbalanced quote runs to the end)
+  -word  -"phrase"  NOT word the document must not contain it
+  a OR b                     either side
+  AND                        accepted and ignored (it is the default)
+  title:word  title:"..."    match in the title only
+Any other punctuation is ignored by the tokenizer, so `foo:bar`, `(x)` or emoji
+simply search the words they contain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..analysis import Token, normalize_text, tokenize
+from ..errors import BadRequest
+
+FIELD_ALIASES = {"title": "title", "tieude": "title", "tiêuđề": "title", "tiêu_đề": "title"}
+
+_LEXER = re.compile(
+    r"""
+    (?P<sign>[-+!]?)
+    (?:(?P<field>[^\W\d]\w*):(?=\S))?
+    (?:
+        (?P<phrase>["“”„«»](?P<inner>[^"“”„«»]*)["“”„«»]?)
+      | (?P<word>[^\s"“”„«»]+)
+    )
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Part:
+    """One unit of the query: a run of words, or one quoted phrase."""
+
+    tokens: list[Token]
+    phrase: bool = False
+    title_only: bool = False
+    excluded: bool = False
+
+    @property
+    def syllables(self) -> list[Token]:
+        """Tokens that are syllables or numbers (not the code/date extras)."""
+        return [t for t in self.tokens if t.kind in ("word", "number")]
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # the normalised query text
+    alternatives: list[list[Part]] = field(default_factory=list)  # OR of ANDs
+
+    @property
+    def positive_parts(self) -> list[Part]:
+        return [p for alt in self.alternatives for p in alt if not p.excluded]
+
+    def highlight_terms(self) -> set[str]:
+        """Folded terms worth highlighting (everything the user did not exclude)."""
+        return {t.folded for p in self.positive_parts for t in p.tokens}
+
+
+def _flush(words: list[str], parts: list[Part], title_only: bool = False) -> None:
+    if words:
+        tokens = tokenize(" ".join(words))
+        if tokens:
+            parts.append(Part(tokens, title_only=title_only))
+        words.clear()
+
+
+def parse_query(raw: str, max_chars: int = 500) -> ParsedQuery:
+    """Turn user input into a ParsedQuery; raise BadRequest only when nothing is searchable.
+
+    >>> q = parse_query('bien doi -"khi hau" OR title:Hà')
+    >>> [[(p.excluded, p.phrase, p.title_only, [t.term for t in p.tokens]) for p in alt]
+    ...  for alt in q.alternatives]
+    [[(False, False, False, ['bien', 'doi']), (True, True, False, ['khi', 'hau'])], [(False, False, True, ['hà'])]]
+    """
+    text = normalize_text(raw or "").strip()[:max_chars]
+    if not text:
+        raise BadRequest("Hãy nhập từ khóa tìm kiếm (query is empty)", param="q")
+    if text.replace("*", "").strip() == "":
+        raise BadRequest("Truy vấn '*' không được hỗ trợ: hãy nhập từ khóa (a bare * is not a query)", param="q")
+
+    alternatives: list[list[Part]] = [[]]
+    words: list[str] = []
+    negate_next = False
+    for m in _LEXER.finditer(text):
+        word, sign, fieldname = m.group("word"), m.group("sign"), m.group("field")
+        parts = alternatives[-1]
+        if word in ("AND", "&&") and not sign and not fieldname:
+            continue
+        if word in ("OR", "||") and not sign and not fieldname:
+            _flush(words, parts)
+            alternatives.append([])
+            continue
+        if word == "NOT" and not sign and not fieldname:
+            negate_next = True
+            continue
+        excluded = negate_next or sign in ("-", "!")
+        negate_next = False
+        title_only = FIELD_ALIASES.get((fieldname or "").lower()) == "title"
+        if not fieldname and word is not None:
+            word = word.strip("*?")  # wildcards are not supported: search the word itself
+        if fieldname and not title_only:
+            # Unknown field: search its text as ordinary words.
+            word = f"{fieldname} {word or m.group('inner') or ''}"
+            fieldname = None
+        if word is not None and not excluded and not title_only:
+            words.append(word)
+            continue
+        _flush(words, parts)
+        source = m.group("inner") if m.group("phrase") is not None else word
+        tokens = tokenize(source or "")
+        if tokens:
+            parts.append(Part(tokens, phrase=m.group("phrase") is not None,
+                              title_only=title_only, excluded=excluded))
+    _flush(words, alternatives[-1])
+
+    alternatives = [alt for alt in alternatives if any(not p.excluded for p in alt)]
+    if not alternatives:
+        raise BadRequest(
+            "Truy vấn không có từ nào để tìm (the query has no searchable words)", param="q")
+    return ParsedQuery(text=text, alternatives=alternatives)

@@ -1,0 +1,120 @@
+"""Highlighted fragments of the stored, accented text.
+
+We re-tokenize the stored text with the same tokenizer that built the index
+(one regex pass with cached per-syllable folding, ~1 ms for a news article)
+and compare folded forms, so an unaccented query marks `Hà Nội` in the
+original.  This costs far less than Whoosh's highlighter, which re-runs the
+full analyzer chain and scores fragments in Python.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..analysis import tokenize
+
+FRAGMENT_CHARS = 220
+MAX_FRAGMENTS = 3
+# Text past this point is not scanned for snippets: a huge document must not
+# make one result slow.  Its beginning still gives a fragment.
+SCAN_LIMIT = 100_000
+ELLIPSIS = "…"
+
+
+def match_spans(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
+    """(start, end, folded term) of every token in `text` whose folded form is in `terms`.
+
+    Spans separated only by spaces are merged, so a phrase is one <mark>.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for tok in tokenize(text):
+        if tok.folded in terms:
+            spans.append((tok.start, tok.end, tok.folded))
+    spans.sort()
+    merged: list[tuple[int, int, str]] = []
+    for start, end, term in spans:
+        if merged:
+            pstart, pend, pterm = merged[-1]
+            if start <= pend or text[pend:start].isspace():
+                merged[-1] = (pstart, max(pend, end), pterm + " " + term)
+                continue
+        merged.append((start, end, term))
+    return merged
+
+
+def _render(text: str, start: int, end: int, spans: list[tuple[int, int, str]]) -> str:
+    out: list[str] = []
+    pos = start
+    for s, e, _ in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def highlight_all(text: str, terms: set[str]) -> str:
+    """The whole text, HTML-escaped, with every match marked (titles, document page)."""
+    return _render(text, 0, len(text), match_spans(text, terms) if terms else [])
+
+
+def _expand(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to about FRAGMENT_CHARS, cut at spaces, not inside words."""
+    room = max(0, FRAGMENT_CHARS - (end - start))
+    lo = max(0, start - room // 3)
+    hi = min(len(text), end + room - (start - lo))
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space != -1 else hi
+    return lo, hi
+
+
+def make_snippet(text: str, terms: set[str]) -> str:
+    """One to three fragments around the best matches, escaped, matches in <mark>."""
+    if not text:
+        return ""
+    scan = text[:SCAN_LIMIT]
+    spans = match_spans(scan, terms) if terms else []
+    if not spans:
+        lo, hi = _expand(text, 0, 0)
+        return escape(text[lo:hi].strip()) + (ELLIPSIS if hi < len(text) else "")
+
+    # Score a window starting at each match by the distinct terms it covers.
+    candidates: list[tuple[int, int, int]] = []
+    for i, (start, _, _) in enumerate(spans):
+        covered: set[str] = set()
+        last_end = spans[i][1]
+        for s, e, term in spans[i:]:
+            if e - start > FRAGMENT_CHARS:
+                break
+            covered.update(term.split())
+            last_end = e
+        candidates.append((len(covered), -start, last_end))
+    candidates.sort(reverse=True)
+
+    chosen: list[tuple[int, int]] = []
+    seen_terms: set[str] = set()
+    for _, neg_start, last_end in candidates:
+        start = -neg_start
+        window = _expand(text, start, last_end)
+        if any(window[0] < hi and lo < window[1] for lo, hi in chosen):
+            continue
+        window_terms = {t for s, e, term in spans if s >= window[0] and e <= window[1] for t in term.split()}
+        if chosen and window_terms <= seen_terms and len(chosen) >= 1:
+            continue  # adds nothing new: keep snippets short
+        chosen.append(window)
+        seen_terms |= window_terms
+        if len(chosen) == MAX_FRAGMENTS:
+            break
+    chosen.sort()
+    pieces = []
+    for lo, hi in chosen:
+        piece = _render(text, lo, hi, spans).strip()
+        pieces.append((ELLIPSIS if lo > 0 else "") + piece + (ELLIPSIS if hi < len(text) else ""))
+    return " ".join(pieces)

@@ -1,0 +1,71 @@
+"""Every setting in one table: name, default, help.  Read from SEARCHSVC_* env vars.
+
+Tests and the CLI override values by passing keyword arguments to `load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    max_file_bytes: int = 20 * 1024 * 1024
+    per_page_default: int = 10
+    per_page_max: int = 100
+    max_page: int = 100
+    max_query_chars: int = 500
+    search_time_limit: float = 5.0
+    reindex_every: str = ""
+    refresh_interval: float = 2.0
+    index_procs: int = 1
+    index_limitmb: int = 256
+
+
+HELP: dict[str, str] = {
+    "corpus_dir": "Folder of press releases (.txt, .html, .htm) to index.",
+    "index_dir": "Folder that holds the Whoosh index generations.",
+    "max_file_bytes": "Files larger than this are skipped (and reported).",
+    "per_page_default": "Results per page when the request does not say.",
+    "per_page_max": "Largest accepted per_page; larger values are a 400 error.",
+    "max_page": "Deepest page that can be requested; deeper is a 400 error.",
+    "max_query_chars": "Queries longer than this are cut to this length.",
+    "search_time_limit": "Seconds one search may run before it returns what it has.",
+    "reindex_every": "Reindex interval for `serve` (e.g. 15m); empty: no schedule.",
+    "refresh_interval": "Seconds between checks for a newer committed index.",
+    "index_procs": "Writer processes for indexing (2 uses multisegment writing).",
+    "index_limitmb": "Memory (MB) each Whoosh writer may buffer before flushing.",
+}
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, Path):
+        return Path(value)
+    return type(default)(value)
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then SEARCHSVC_<NAME> environment variables, then explicit overrides.
+
+    >>> load_settings({"SEARCHSVC_INDEX_DIR": "/tmp/ix"}).index_dir
+    PosixPath('/tmp/ix')
+    """
+    env = os.environ if env is None else env
+    base = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get(f"SEARCHSVC_{f.name.upper()}")
+        if raw not in (None, ""):
+            values[f.name] = _coerce(raw, getattr(base, f.name))
+    for name, value in overrides.items():
+        if value is not None:
+            default = getattr(base, name)
+            values[name] = _coerce(value, default) if isinstance(value, str) else value
+    return replace(base, **values)
