@@ -1,0 +1,40 @@
+# Two entry points (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test browser index clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's chromium for the browser test (needs root and apt; skipped quietly otherwise,
+# in which case the browser test reports that chromium is missing).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || true
+
+index: install
+	$(VENV)/bin/searchsvc index --corpus corpus --index index
+
+# Install, bring the index up to date with corpus/, serve on http://$(HOST):$(PORT)/
+run: index
+	$(VENV)/bin/searchsvc serve --corpus corpus --index index --host $(HOST) --port $(PORT)
+
+test: install-test browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf index/gen-* index/CURRENT index/*.json index/writer.lock
