@@ -1,0 +1,195 @@
+"""Scheduled reindexing with real processes: fresh results, no downtime, crashes, concurrency."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from searchsvc import store
+from searchsvc.indexer import run_index
+from searchsvc.schedule import parse_interval
+from searchsvc.search import SearchEngine, SearchRequest
+
+from .procs import ROOT, free_port, get_json, search_url, searchsvc, stop, wait_healthy
+
+SAMPLE = ROOT / "corpus"
+pytestmark = pytest.mark.server
+
+
+def test_parse_interval():
+    assert [parse_interval(x) for x in ("30s", "15m", "1h", "2", "0.5s")] == [30, 900, 3600, 2, 0.5]
+    for bad in ("", "abc", "0s", "-1m", "5d"):
+        with pytest.raises(ValueError):
+            parse_interval(bad)
+
+
+class Hammer:
+    """Sends queries continuously from a thread and counts failures."""
+
+    def __init__(self, base: str, queries: list[str]):
+        self.base, self.queries = base, queries
+        self.ok = self.failed = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        i = 0
+        while not self._stop.is_set():
+            q = self.queries[i % len(self.queries)]
+            i += 1
+            try:
+                status, body = get_json(search_url(self.base, q), timeout=20)
+                if status == 200 and "hits" in body:
+                    self.ok += 1
+                else:
+                    self.failed += 1
+                    self.errors.append(f"{q}: {status} {body}")
+            except Exception as exc:  # any transport error is a failed request
+                self.failed += 1
+                self.errors.append(f"{q}: {exc!r}")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(30)
+
+
+def _ids(base: str, q: str) -> list[str]:
+    status, body = get_json(search_url(base, q, per_page=50))
+    assert status == 200, body
+    return [h["id"] for h in body["hits"]]
+
+
+def _wait_for(predicate, timeout: float = 60, every: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+@pytest.fixture
+def live_corpus(tmp_path) -> Path:
+    dest = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, dest)
+    return dest
+
+
+def test_schedule_picks_up_changes_while_server_answers(live_corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = searchsvc("serve", "--corpus", str(live_corpus), "--index", str(index_dir),
+                       "--host", "127.0.0.1", "--port", str(port), "--reindex-every", "1s",
+                       env={"SEARCHSVC_REFRESH_INTERVAL": "0.5"})
+    try:
+        wait_healthy(base, server, timeout=120)
+        first = sorted(live_corpus.rglob("*.txt"))[0]
+        victim = sorted(live_corpus.rglob("*.txt"))[1]
+        victim_id = victim.relative_to(live_corpus).as_posix()
+        assert victim_id in _ids(base, victim.read_text(encoding="utf-8", errors="replace").split("\n")[0][:60])
+
+        with Hammer(base, ["bien doi khi hau", "Hà Nội", "nghị quyết 57", "bóng đá", "giá vàng"]) as hammer:
+            new = live_corpus / "moi" / "thong-bao-moi.txt"
+            new.parent.mkdir()
+            new.write_text("Khánh thành cầu Xuyên Hải Quỳnh Lưu\n\nCây cầu Xuyên Hải nối hai bờ sông.", encoding="utf-8")
+            first.write_text("Thông cáo đính chính Zyxwv\n\nNội dung đính chính Zyxwv mới.", encoding="utf-8")
+            victim.unlink()
+            assert _wait_for(lambda: _ids(base, "xuyen hai quynh luu") == ["moi/thong-bao-moi.txt"])
+            assert _wait_for(lambda: _ids(base, "zyxwv") == [first.relative_to(live_corpus).as_posix()])
+            assert _wait_for(lambda: victim_id not in _ids(base, "a"))  # deleted
+            time.sleep(1)
+        assert hammer.failed == 0, hammer.errors[:5]
+        assert hammer.ok > 10
+
+        status, info = get_json(base + "/api/status")
+        assert status == 200
+        assert info["documents"] == info["last_success"]["summary"]["documents"]
+        assert info["schedule"]["every"] == "1s"
+        assert info["index_bytes"] > 0
+    finally:
+        stop(server)
+
+
+def test_rebuild_while_serving_has_no_failed_request(live_corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    run_index(live_corpus, index_dir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = searchsvc("serve", "--corpus", str(live_corpus), "--index", str(index_dir),
+                       "--host", "127.0.0.1", "--port", str(port), env={"SEARCHSVC_REFRESH_INTERVAL": "0.2"})
+    try:
+        wait_healthy(base, server)
+        before = store.current_generation(index_dir)
+        with Hammer(base, ["chính phủ", "bong da", "\"khoa học\"", "cao bang"]) as hammer:
+            for _ in range(2):
+                rebuild = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), "--rebuild")
+                assert rebuild.wait(300) == 0
+        assert store.current_generation(index_dir) != before
+        assert hammer.failed == 0, hammer.errors[:5]
+        assert hammer.ok > 10
+    finally:
+        stop(server)
+
+
+def _doc_count(index_dir: Path) -> int:
+    engine = SearchEngine(index_dir)
+    try:
+        return engine.stats()["documents"]
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_path, delay):
+    index_dir = tmp_path / "index"
+    baseline = run_index(live_corpus, index_dir)
+    # Change every file so the incremental run has real work at the moment we kill it.
+    for path in sorted(live_corpus.rglob("*.txt"))[:200]:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("\nCập nhật lần hai.")
+    for mode in (["--rebuild"], []):
+        proc = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), *mode,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        engine = SearchEngine(index_dir)
+        result = engine.search(SearchRequest(q="Việt Nam", facets=False))
+        assert result.total > 0
+        assert engine.stats()["documents"] == baseline.documents
+        engine.close()
+    after = run_index(live_corpus, index_dir)  # recovers: stale locks and half-built generations
+    assert after.documents == baseline.documents
+    again = run_index(live_corpus, index_dir)
+    assert (again.added, again.updated, again.deleted) == (0, 0, 0)
+
+
+def test_two_runs_at_once_second_exits_clearly(live_corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    run_index(live_corpus, index_dir)
+    first = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), "--rebuild",
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = index_dir / store.LOCK
+    assert _wait_for(lambda: f"pid {first.pid}" in lock.read_text(), timeout=30, every=0.02)
+    second = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out2, err2 = second.communicate(60)
+    out1, err1 = first.communicate(300)
+    assert first.returncode == 0, err1
+    assert second.returncode == 3
+    assert "another indexing run" in err2 and "nothing was changed" in err2
+    documents = _doc_count(index_dir)
+    assert documents > 0
+    assert run_index(live_corpus, index_dir).unchanged == documents  # intact and complete
