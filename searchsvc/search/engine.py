@@ -85,14 +85,15 @@ class SearchEngine:
             if state.searcher is not None:
                 return state.searcher  # keep answering from what we have
             raise IndexMissing("Chưa có chỉ mục: hãy chạy `searchsvc index` (no index has been built yet)")
-        if generation != state.generation or state.searcher is None:
+        if generation != state.generation or state.searcher is None or not state.searcher.up_to_date():
+            # A fresh searcher rather than `Searcher.refresh()`: in whoosh3 3.54
+            # refresh() reuses segment readers by segment id and so keeps their
+            # old deletion state (updated and deleted documents stay visible).
             old = state.searcher
             state.searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=weighting())
             state.generation = generation
             if old is not None:
                 old.close()
-        else:
-            state.searcher = state.searcher.refresh()
         return state.searcher
 
     def ready(self) -> bool:
