@@ -1,0 +1,308 @@
+"""OpenAPI 3.1 description of the JSON endpoints, served at /api/openapi.json.
+
+Limits come from the running settings, so the document states the limits that
+this server enforces.  tests/test_web_openapi.py checks that every path and
+parameter listed here exists and that real responses validate against the
+schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..search.params import MAX_FILTER_CHARS
+from ..search.types import SORTS
+from ..settings import Settings
+
+JSON = "application/json"
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/responses/{description}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False):
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def build_openapi(settings: Settings) -> dict[str, Any]:
+    date_string = {"type": "string", "pattern": DATE_PATTERN}
+    search_parameters = [
+        _query(
+            "q",
+            {"type": "string", "minLength": 1},
+            "Search words, with or without Vietnamese accents; quotes for a phrase. "
+            f"Trimmed; cut to {settings.max_query_chars} characters. Empty or bare `*` is a 400.",
+            required=True,
+        ),
+        _query(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": settings.max_page, "default": 1},
+            "1-based result page.",
+        ),
+        _query(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": settings.per_page_max,
+                "default": settings.per_page_default,
+            },
+            "Hits per page.",
+        ),
+        _query(
+            "sort",
+            {"type": "string", "enum": list(SORTS), "default": "relevance"},
+            "`relevance` (best match first) or `date` (newest first).",
+        ),
+        _query(
+            "from",
+            date_string,
+            "Earliest publication date, `YYYY-MM-DD`; `YYYY` or `YYYY-MM` mean the first day "
+            "of that year or month. Must not be after `to`.",
+        ),
+        _query(
+            "to",
+            date_string,
+            "Latest publication date, `YYYY-MM-DD`; `YYYY` or `YYYY-MM` mean the last day "
+            "of that year or month.",
+        ),
+        _query(
+            "source",
+            {"type": "string", "maxLength": MAX_FILTER_CHARS},
+            "Only documents from this source (a value of the `source` facet).",
+        ),
+        _query(
+            "category",
+            {"type": "string", "maxLength": MAX_FILTER_CHARS},
+            "Only documents in this category (a value of the `category` facet).",
+        ),
+    ]
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "code", "message", "param"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                        "code": {
+                            "type": "string",
+                            "description": "bad_request, not_found, method_not_allowed, "
+                            "index_unavailable, internal_error, ...",
+                        },
+                        "message": {"type": "string"},
+                        "param": {
+                            **_nullable({"type": "string"}),
+                            "description": "The query parameter that was rejected, if any.",
+                        },
+                    },
+                }
+            },
+        },
+        "Hit": {
+            "type": "object",
+            "required": ["id", "title", "title_html", "snippet", "score", "date", "source",
+                         "category", "url"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "description": "Path of the document relative to the corpus folder, "
+                    "`/`-separated.",
+                },
+                "title": {"type": "string", "description": "Plain text; escape it to display."},
+                "title_html": {
+                    "type": "string",
+                    "description": "HTML-escaped title with `<mark>` around matched words.",
+                },
+                "snippet": {
+                    "type": "string",
+                    "description": "HTML-escaped fragments with `<mark>` around matched words.",
+                },
+                "score": {"type": "number"},
+                "date": _nullable({"type": "string", "format": "date"}),
+                "source": _nullable({"type": "string"}),
+                "category": _nullable({"type": "string"}),
+                "url": _nullable({"type": "string"}),
+            },
+        },
+        "FacetValue": {
+            "type": "object",
+            "required": ["value", "count"],
+            "additionalProperties": False,
+            "properties": {
+                "value": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0},
+            },
+        },
+        "SearchResult": {
+            "type": "object",
+            "required": ["query", "total", "page", "per_page", "pages", "sort", "hits",
+                         "facets", "suggestion", "took_ms", "timed_out"],
+            "additionalProperties": False,
+            "properties": {
+                "query": {"type": "string", "description": "The query as understood."},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 1},
+                "sort": {"type": "string", "enum": list(SORTS)},
+                "hits": {"type": "array", "items": _ref("Hit")},
+                "facets": {
+                    "type": "object",
+                    "description": "Counts over all matches, most frequent first.",
+                    "properties": {
+                        key: {"type": "array", "items": _ref("FacetValue")}
+                        for key in ("year", "source", "category")
+                    },
+                    "additionalProperties": {"type": "array", "items": _ref("FacetValue")},
+                },
+                "suggestion": {
+                    **_nullable({"type": "string"}),
+                    "description": "A better spelling of the query (e.g. with accents), if any.",
+                },
+                "took_ms": {"type": "number", "minimum": 0},
+                "timed_out": {
+                    "type": "boolean",
+                    "description": "The time limit cut the search short; hits may be partial.",
+                },
+            },
+        },
+        "Document": {
+            "type": "object",
+            "required": ["id", "title", "body", "date", "source", "category", "url", "size"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "body": {
+                    "type": "string",
+                    "description": "Plain text; paragraphs are separated by a blank line.",
+                },
+                "date": _nullable({"type": "string", "format": "date"}),
+                "source": _nullable({"type": "string"}),
+                "category": _nullable({"type": "string"}),
+                "url": _nullable({"type": "string"}),
+                "size": _nullable({"type": "integer", "minimum": 0}),
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "documents", "generation"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"const": "ok"},
+                "documents": {"type": "integer", "minimum": 0},
+                "generation": {
+                    **_nullable({"type": "string"}),
+                    "description": "Name of the index generation being served.",
+                },
+            },
+        },
+    }
+    responses = {
+        "BadRequest": _json(_ref("Error"), "A parameter is missing or invalid (`param` names it)."),
+        "NotFound": _json(_ref("Error"), "No such document or path."),
+        "MethodNotAllowed": {
+            **_json(_ref("Error"), "Only GET (and HEAD) are allowed."),
+            "headers": {"Allow": {"schema": {"type": "string"}}},
+        },
+        "Unavailable": _json(_ref("Error"), "No index has been built yet."),
+        "InternalError": _json(_ref("Error"), "Unexpected server error (logged)."),
+    }
+    common = {"405": _error("MethodNotAllowed"), "500": _error("InternalError")}
+    paths = {
+        "/api/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Full-text search over the press releases.",
+                "parameters": search_parameters,
+                "responses": {
+                    "200": _json(_ref("SearchResult"), "One page of hits, with facets."),
+                    "400": _error("BadRequest"),
+                    "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/api/documents/{doc_id}": {
+            "get": {
+                "operationId": "getDocument",
+                "summary": "One stored document, by the `id` of a hit.",
+                "parameters": [
+                    {
+                        "name": "doc_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "The hit's `id`; may contain `/` (send it unescaped) "
+                        "and Vietnamese letters (percent-encoded UTF-8).",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_ref("Document"), "The document."),
+                    "404": _error("NotFound"),
+                    "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "200 once the service can answer searches.",
+                "responses": {
+                    "200": _json(_ref("Health"), "Ready: an index is open."),
+                    "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {
+                    "200": _json({"type": "object"}, "OpenAPI 3.1 description."),
+                    **common,
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "searchsvc",
+            "version": __version__,
+            "description": "Full-text search for Vietnamese press releases. Error bodies "
+            "always have the `Error` shape. Unknown query parameters are ignored; an empty "
+            "parameter counts as absent.",
+        },
+        "paths": paths,
+        "components": {"schemas": schemas, "responses": responses},
+    }
