@@ -34,6 +34,14 @@ def healthz():
     )
 
 
+@bp.get("/api/status")
+def status():
+    """Index health for operators: works (200) even before the first index exists."""
+    from ..status import collect_status
+
+    return jsonify(collect_status(get_settings()))
+
+
 @bp.get("/api/openapi.json")
 def openapi():
     return jsonify(build_openapi(get_settings()))

@@ -224,6 +224,33 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 },
             },
         },
+        "Status": {
+            "type": "object",
+            "required": ["ready", "documents", "generation", "index_bytes", "last_success",
+                         "last_failure", "schedule"],
+            "properties": {
+                "index_dir": {"type": "string"},
+                "corpus_dir": {"type": "string"},
+                "ready": {"type": "boolean", "description": "An index has been published."},
+                "documents": _nullable({"type": "integer", "minimum": 0}),
+                "generation": _nullable({"type": "string"}),
+                "index_bytes": {"type": "integer", "minimum": 0},
+                "last_success": {
+                    **_nullable({"type": "object"}),
+                    "description": "`time` (ISO 8601) and `summary` (added, updated, deleted, "
+                    "unchanged, skipped, seconds, documents, ...) of the last successful run.",
+                },
+                "last_failure": {
+                    **_nullable({"type": "object"}),
+                    "description": "`time` and `error` of the last failed run, if any ever failed.",
+                },
+                "schedule": {
+                    **_nullable({"type": "object"}),
+                    "description": "The running reindex schedule (`every`, `next_run`, `pid`), if any.",
+                },
+                "schedule_configured": _nullable({"type": "string"}),
+            },
+        },
     }
     responses = {
         "BadRequest": _json(_ref("Error"), "A parameter is missing or invalid (`param` names it)."),
@@ -279,6 +306,16 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 "responses": {
                     "200": _json(_ref("Health"), "Ready: an index is open."),
                     "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/api/status": {
+            "get": {
+                "operationId": "status",
+                "summary": "Document count, index size, last successful run, last failure, schedule.",
+                "responses": {
+                    "200": _json(_ref("Status"), "Index status (also before the first index exists)."),
                     **common,
                 },
             }
