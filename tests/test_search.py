@@ -291,3 +291,20 @@ def test_document_lookup(engine):
     for bad in ("nope.txt", "../etc/passwd", "/etc/passwd", ""):
         with pytest.raises(NotFound):
             engine.document(bad)
+
+
+def test_a_facet_ignores_its_own_filter(engine):
+    result = engine.search(SearchRequest(q="tinh", source="web"))
+    assert result.total == 3
+    sources = {f.value: f.count for f in result.facets["source"]}
+    assert sources == {"thong-cao": 12, "bao-chi": 6, "web": 3}  # other sources stay selectable
+    assert sum(f.count for f in result.facets["year"]) == 3  # other facets follow the filter
+
+
+def test_accented_query_marks_only_its_own_accents(engine):
+    hit = next(h for h in engine.search(SearchRequest(q="đường sắt")).hits if NUM[h.id] == 5)
+    marked = [m.split("</mark>")[0] for m in hit.snippet.split("<mark>")[1:]]
+    assert marked and all("dương" not in m.lower() and "đương" not in m.lower() for m in marked)
+    # An unaccented query marks every accent variant.
+    hit = next(h for h in engine.search(SearchRequest(q="duong sat")).hits if NUM[h.id] == 5)
+    assert "<mark>" in hit.snippet

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from .. import store
 from ..errors import BadRequest, IndexMissing, NotFound
 from .plan import DEFAULT_RANKING, Ranking, build_query
-from .query import ParsedQuery, parse_query
+from .query import HighlightTerms, ParsedQuery, parse_query
 from .snippets import highlight_all, make_snippet
 from .suggest import suggest
 from .types import FacetValue, Hit, SearchRequest, SearchResult, StoredDocument
@@ -146,7 +146,7 @@ class SearchEngine:
 
         facets: dict[str, list[FacetValue]] = {}
         if req.facets and not timed_out:
-            total, facets = self._count_and_facets(searcher, query, filter_q)
+            total, facets = self._count_and_facets(searcher, query, req)
         else:
             total = results.scored_length() if timed_out else len(results)
 
@@ -172,21 +172,35 @@ class SearchEngine:
             timed_out=timed_out,
         )
 
-    def _count_and_facets(self, searcher: Searcher, query: Q.Query, filter_q: Q.Query | None):
-        """Exact total and facet counts in one unscored pass (no BM25 work)."""
-        facet_map = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        results = searcher.search(query, limit=None, scored=False, filter=filter_q, groupedby=facet_map)
+    def _count_and_facets(self, searcher: Searcher, query: Q.Query, req: SearchRequest):
+        """Exact total and facet counts from unscored passes (no BM25 work).
+
+        A facet ignores its own filter, so after choosing `source=web` the other
+        sources are still listed with their counts and the user can switch.
+        """
+        filtered = {"year": bool(req.date_from or req.date_to), "source": bool(req.source),
+                    "category": bool(req.category)}
+        plain = [name for name in FACETS if not filtered[name]]
+        groups = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in plain}
+        results = searcher.search(query, limit=None, scored=False, filter=_filter_query(req),
+                                  groupedby=groups or None)
+        counts = {name: results.groups(name) for name in plain}
+        for name in FACETS:
+            if filtered[name]:
+                others = searcher.search(query, limit=None, scored=False, filter=_filter_query(req, skip=name),
+                                         groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count)})
+                counts[name] = others.groups(name)
         facets = {}
         for name in FACETS:
-            counts = results.groups(name)
-            values = [FacetValue(str(v), c) for v, c in counts.items() if v not in (None, "", b"")]
-            values.sort(key=lambda fv: (-fv.count, fv.value))
+            values = [FacetValue(str(v), c) for v, c in counts[name].items() if v not in (None, "", b"")]
             if name == "year":
                 values.sort(key=lambda fv: fv.value, reverse=True)
+            else:
+                values.sort(key=lambda fv: (-fv.count, fv.value))
             facets[name] = values[:FACET_LIMIT]
         return len(results), facets
 
-    def _hit(self, results, n: int, terms: set[str]) -> Hit:
+    def _hit(self, results, n: int, terms: HighlightTerms) -> Hit:
         fields = results.fields(n)
         body = fields.get("body", "")
         title = fields.get("title", "") or fields.get("id", "")
@@ -223,9 +237,9 @@ class SearchEngine:
 
     def highlight(self, text: str, q: str) -> str:
         try:
-            terms = parse_query(q, self.max_query_chars).highlight_terms() if q else set()
+            terms = parse_query(q, self.max_query_chars).highlight_terms() if q else HighlightTerms()
         except BadRequest:
-            terms = set()
+            terms = HighlightTerms()
         return highlight_all(text, terms)
 
     def parse(self, q: str) -> ParsedQuery:
@@ -236,13 +250,14 @@ def _text(fields: dict) -> str:
     return f"{fields.get('title', '')}\n{fields.get('body', '')}"
 
 
-def _filter_query(req: SearchRequest) -> Q.Query | None:
+def _filter_query(req: SearchRequest, skip: str | None = None) -> Q.Query | None:
+    """The filters of `req` as one query; `skip` leaves out one facet's own filter."""
     clauses: list[Q.Query] = []
-    if req.source:
+    if req.source and skip != "source":
         clauses.append(Q.Term("source", req.source))
-    if req.category:
+    if req.category and skip != "category":
         clauses.append(Q.Term("category", req.category))
-    if req.date_from or req.date_to:
+    if (req.date_from or req.date_to) and skip != "year":
         start = dt.datetime.combine(req.date_from, dt.time()) if req.date_from else None
         end = dt.datetime.combine(req.date_to, dt.time.max) if req.date_to else None
         clauses.append(Q.DateRange("date", start, end))

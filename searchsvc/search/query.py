@@ -58,9 +58,29 @@ class ParsedQuery:
     def positive_parts(self) -> list[Part]:
         return [p for alt in self.alternatives for p in alt if not p.excluded]
 
-    def highlight_terms(self) -> set[str]:
-        """Folded terms worth highlighting (everything the user did not exclude)."""
-        return {t.folded for p in self.positive_parts for t in p.tokens}
+    def highlight_terms(self) -> HighlightTerms:
+        """What to mark in results: everything the user did not exclude.
+
+        Syllables typed with marks are marked where the text has those marks,
+        and by folded form only in texts that never use them.
+        """
+        folded, exact = set(), set()
+        for part in self.positive_parts:
+            for tok in part.tokens:
+                if tok.kind == "word" and tok.term != tok.folded:
+                    exact.add(tok.term)
+                else:
+                    folded.add(tok.folded)
+        return HighlightTerms(frozenset(folded), frozenset(exact))
+
+
+@dataclass(frozen=True)
+class HighlightTerms:
+    folded: frozenset[str] = frozenset()  # match any accents
+    exact: frozenset[str] = frozenset()  # match these accents (folded fallback per text)
+
+    def __bool__(self) -> bool:
+        return bool(self.folded or self.exact)
 
 
 def _flush(words: list[str], parts: list[Part], title_only: bool = False) -> None:

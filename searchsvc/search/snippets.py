@@ -9,10 +9,13 @@ full analyzer chain and scores fragments in Python.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
-from ..analysis import tokenize
+from ..analysis import fold, tokenize
+from .query import HighlightTerms
 
+_WHITESPACE = re.compile(r"\s+")
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 3
 # Text past this point is not scanned for snippets: a huge document must not
@@ -21,14 +24,19 @@ SCAN_LIMIT = 100_000
 ELLIPSIS = "…"
 
 
-def match_spans(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
-    """(start, end, folded term) of every token in `text` whose folded form is in `terms`.
+def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
+    """(start, end, folded term) of every token in `text` that matches `terms`.
 
-    Spans separated only by spaces are merged, so a phrase is one <mark>.
+    An accented query syllable marks only its exact form when the text has it
+    (`đường` does not mark `dương`), otherwise every folded match.  Spans
+    separated only by spaces are merged, so a phrase is one <mark>.
     """
+    tokens = tokenize(text)
+    present = {t.term for t in tokens if t.term in terms.exact}
+    folded = set(terms.folded) | {fold(e) for e in terms.exact - present}
     spans: list[tuple[int, int, str]] = []
-    for tok in tokenize(text):
-        if tok.folded in terms:
+    for tok in tokens:
+        if tok.term in present or tok.folded in folded:
             spans.append((tok.start, tok.end, tok.folded))
     spans.sort()
     merged: list[tuple[int, int, str]] = []
@@ -56,7 +64,7 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int, str]]) 
     return "".join(out)
 
 
-def highlight_all(text: str, terms: set[str]) -> str:
+def highlight_all(text: str, terms: HighlightTerms) -> str:
     """The whole text, HTML-escaped, with every match marked (titles, document page)."""
     return _render(text, 0, len(text), match_spans(text, terms) if terms else [])
 
@@ -75,7 +83,7 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def make_snippet(text: str, terms: set[str]) -> str:
+def make_snippet(text: str, terms: HighlightTerms) -> str:
     """One to three fragments around the best matches, escaped, matches in <mark>."""
     if not text:
         return ""
@@ -83,7 +91,7 @@ def make_snippet(text: str, terms: set[str]) -> str:
     spans = match_spans(scan, terms) if terms else []
     if not spans:
         lo, hi = _expand(text, 0, 0)
-        return escape(text[lo:hi].strip()) + (ELLIPSIS if hi < len(text) else "")
+        return _WHITESPACE.sub(" ", escape(text[lo:hi])).strip() + (ELLIPSIS if hi < len(text) else "")
 
     # Score a window starting at each match by the distinct terms it covers.
     candidates: list[tuple[int, int, int]] = []
@@ -115,6 +123,7 @@ def make_snippet(text: str, terms: set[str]) -> str:
     chosen.sort()
     pieces = []
     for lo, hi in chosen:
-        piece = _render(text, lo, hi, spans).strip()
+        # Paragraph breaks inside a fragment read as one line in a result list.
+        piece = _WHITESPACE.sub(" ", _render(text, lo, hi, spans)).strip()
         pieces.append((ELLIPSIS if lo > 0 else "") + piece + (ELLIPSIS if hi < len(text) else ""))
     return " ".join(pieces)
