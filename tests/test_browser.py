@@ -99,7 +99,10 @@ def _wait_healthy(base: str, proc: subprocess.Popen, log_path: Path, timeout: fl
 def browser():
     executable = find_chromium()
     if executable is None:
-        pytest.skip("Chromium not found (install the Debian package `chromium`, or set CHROMIUM)")
+        message = "Chromium not found (install the Debian package `chromium`, or set CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": CI must install it (`make browser`)")
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
