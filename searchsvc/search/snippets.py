@@ -29,7 +29,8 @@ def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
 
     An accented query syllable marks only its exact form when the text has it
     (`đường` does not mark `dương`), otherwise every folded match.  Spans
-    separated only by spaces are merged, so a phrase is one <mark>.
+    separated only by spaces are merged, so a phrase is one <mark>; when such
+    runs exist, lone matches are left unmarked.
     """
     tokens = tokenize(text)
     present = {t.term for t in tokens if t.term in terms.exact}
@@ -47,6 +48,11 @@ def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
                 merged[-1] = (pstart, max(pend, end), pterm + " " + term)
                 continue
         merged.append((start, end, term))
+    # When the query's words occur together somewhere, mark those runs and not
+    # every stray syllable that folds the same (`đổi` in `chuyển đổi` for the
+    # query `bien doi khi hau`): the runs are what the user was looking for.
+    if len(terms.folded) + len(terms.exact) > 1 and any(" " in term for _, _, term in merged):
+        merged = [span for span in merged if " " in span[2]]
     return merged
 
 

@@ -1,0 +1,65 @@
+"""Snippets and highlights on literal Vietnamese text."""
+
+from __future__ import annotations
+
+from searchsvc.analysis import normalize_text
+from searchsvc.search.query import parse_query
+from searchsvc.search.snippets import FRAGMENT_CHARS, highlight_all, make_snippet
+
+
+def marks(html: str) -> list[str]:
+    return [piece.split("</mark>")[0] for piece in html.split("<mark>")[1:]]
+
+
+def terms(q: str):
+    return parse_query(q).highlight_terms()
+
+
+TEXT = normalize_text(
+    "Tỉnh Điện Biên đẩy mạnh chuyển đổi số. Các giải pháp thích ứng với biến đổi khí hậu "
+    "được triển khai ở Hà Nội và Đà Nẵng."
+)
+
+
+def test_unaccented_query_marks_the_accented_phrase_only():
+    html = highlight_all(TEXT, terms("bien doi khi hau"))
+    assert marks(html) == ["biến đổi khí hậu"]  # not `Biên` in Điện Biên, not `đổi` in chuyển đổi
+
+
+def test_single_syllable_marks_every_occurrence():
+    assert marks(highlight_all(TEXT, terms("doi"))) == ["đổi", "đổi"]
+
+
+def test_accented_syllable_prefers_its_own_marks():
+    text = normalize_text("Đường sắt chạy qua xã Dương Quang, đi đường vòng.")
+    assert marks(highlight_all(text, terms("đường"))) == ["Đường", "đường"]
+    assert marks(highlight_all(text, terms("duong"))) == ["Đường", "Dương", "đường"]
+
+
+def test_nfd_text_and_tone_styles_are_marked():
+    text = normalize_text("Xa\u0303 Hoa\u0300 Bi\u0300nh") + " và thuỷ lợi"  # NFD + new-style tone
+    assert marks(highlight_all(text, terms("hòa bình thủy lợi"))) == ["Hoà Bình", "thuỷ lợi"]
+
+
+def test_everything_else_is_escaped():
+    text = '<script>alert("x")</script> Hà Nội & <b>in đậm</b>'
+    html = highlight_all(text, terms("ha noi"))
+    assert html == '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>Hà Nội</mark> &amp; &lt;b&gt;in đậm&lt;/b&gt;'
+
+
+def test_snippet_is_short_and_centred_on_matches():
+    body = normalize_text(("Đoạn mở đầu không liên quan. " * 40) + "Hội nghị bàn về biến đổi khí hậu ở Cao Bằng. "
+                          + ("Đoạn kết thúc. " * 40))
+    snippet = make_snippet(body, terms("bien doi khi hau"))
+    assert "<mark>biến đổi khí hậu</mark>" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert len(snippet) < 3 * FRAGMENT_CHARS + 60
+
+
+def test_snippet_without_match_starts_at_the_beginning():
+    assert make_snippet("Một hai ba.\n\nBốn năm.", terms("xyz")) == "Một hai ba. Bốn năm."
+
+
+def test_codes_mark_the_whole_citation():
+    text = normalize_text("Thực hiện Nghị quyết số 57-NQ/TW của Bộ Chính trị.")
+    assert marks(highlight_all(text, terms("nq 57"))) == ["Nghị quyết số 57-NQ/TW"]
