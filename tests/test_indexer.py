@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -121,17 +122,21 @@ def test_second_writer_is_refused_with_clear_message(corpus, tmp_path):
 def test_waiting_writer_runs_after_the_first(corpus, tmp_path):
     index_dir = tmp_path / "index"
     run_index(corpus, index_dir)
-    release = threading.Event()
+    held, release = threading.Event(), threading.Event()
 
     def hold():
         with store.writer_lock(index_dir):
+            held.set()
             release.wait(5)
 
     t = threading.Thread(target=hold)
     t.start()
+    assert held.wait(5)
     threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
     summary = run_index(corpus, index_dir, wait=10)
     t.join()
+    assert time.monotonic() - started >= 0.4  # it really waited for the holder
     assert summary.unchanged == 3
 
 
