@@ -99,7 +99,8 @@ def search(query, index_dir, page, per_page, sort, as_json):
     from .search.snippets import ELLIPSIS
 
     settings = load_settings(index_dir=index_dir)
-    engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars)
+    engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars,
+                          max_query_terms=settings.max_query_terms)
     try:
         result = engine.search(SearchRequest(q=query, page=page, per_page=per_page, sort=sort))
     except SearchServiceError as exc:

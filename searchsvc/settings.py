@@ -20,6 +20,7 @@ class Settings:
     per_page_max: int = 100
     max_page: int = 100
     max_query_chars: int = 500
+    max_query_terms: int = 32
     search_time_limit: float = 5.0
     reindex_every: str = ""
     refresh_interval: float = 2.0
@@ -35,7 +36,10 @@ HELP: dict[str, str] = {
     "per_page_max": "Largest accepted per_page; larger values are a 400 error.",
     "max_page": "Deepest page that can be requested; deeper is a 400 error.",
     "max_query_chars": "Queries longer than this are cut to this length.",
-    "search_time_limit": "Seconds one search may run before it returns what it has.",
+    "max_query_terms": "Syllables a query may hold (all words, phrases, OR branches and"
+                       " exclusions together); later ones are ignored.",
+    "search_time_limit": "Seconds one search may run (matching, then totals and facets) before it"
+                         " returns what it has.",
     "reindex_every": "Reindex interval for `serve` (e.g. 15m); empty: no schedule.",
     "refresh_interval": "Seconds between checks for a newer committed index.",
     "index_procs": "Writer processes for indexing (2 uses multisegment writing).",

@@ -53,12 +53,14 @@ class SearchEngine:
         time_limit: float = 5.0,
         ranking: Ranking = DEFAULT_RANKING,
         max_query_chars: int = 500,
+        max_query_terms: int = 32,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.refresh_interval = refresh_interval
         self.time_limit = time_limit
         self.ranking = ranking
         self.max_query_chars = max_query_chars
+        self.max_query_terms = max_query_terms
         self._local = threading.local()
         self._all_lock = threading.Lock()
         self._all_locals: list[_Local] = []
@@ -128,7 +130,7 @@ class SearchEngine:
             raise BadRequest("page and per_page must be positive", param="page" if req.page < 1 else "per_page")
         if req.sort not in ("relevance", "date"):
             raise BadRequest(f"unknown sort {req.sort!r}", param="sort")
-        parsed = parse_query(req.q, self.max_query_chars)
+        parsed = parse_query(req.q, self.max_query_chars, self.max_query_terms)
         query = build_query(parsed, self.ranking)
         searcher = self.searcher()
         filter_q = _filter_query(req)
@@ -145,10 +147,13 @@ class SearchEngine:
         results = timed.results()
 
         facets: dict[str, list[FacetValue]] = {}
+        total = results.scored_length() if timed_out else len(results)
         if req.facets and not timed_out:
-            total, facets = self._count_and_facets(searcher, query, req)
-        else:
-            total = results.scored_length() if timed_out else len(results)
+            # Totals and facets get what is left of the same time budget.
+            try:
+                total, facets = self._count_and_facets(searcher, query, req, started + self.time_limit)
+            except collectors.TimeLimit:
+                timed_out = True
 
         start = (req.page - 1) * req.per_page
         terms = parsed.highlight_terms()
@@ -156,7 +161,7 @@ class SearchEngine:
         hits = [self._hit(results, n, terms) for n in ranked]
 
         suggestion = None
-        if req.suggest and req.page == 1:
+        if req.suggest and req.page == 1 and not timed_out:
             top_texts = [_text(results.fields(n)) for n in range(min(results.scored_length(), 5))]
             suggestion = suggest(parsed, searcher, top_texts, self)
         return SearchResult(
@@ -172,23 +177,23 @@ class SearchEngine:
             timed_out=timed_out,
         )
 
-    def _count_and_facets(self, searcher: Searcher, query: Q.Query, req: SearchRequest):
+    def _count_and_facets(self, searcher: Searcher, query: Q.Query, req: SearchRequest, deadline: float):
         """Exact total and facet counts from unscored passes (no BM25 work).
 
         A facet ignores its own filter, so after choosing `source=web` the other
         sources are still listed with their counts and the user can switch.
+        Raises TimeLimit when the passes would end after `deadline` (perf_counter).
         """
         filtered = {"year": bool(req.date_from or req.date_to), "source": bool(req.source),
                     "category": bool(req.category)}
         plain = [name for name in FACETS if not filtered[name]]
         groups = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in plain}
-        results = searcher.search(query, limit=None, scored=False, filter=_filter_query(req),
-                                  groupedby=groups or None)
+        results = _unscored(searcher, query, _filter_query(req), groups or None, deadline)
         counts = {name: results.groups(name) for name in plain}
         for name in FACETS:
             if filtered[name]:
-                others = searcher.search(query, limit=None, scored=False, filter=_filter_query(req, skip=name),
-                                         groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count)})
+                others = _unscored(searcher, query, _filter_query(req, skip=name),
+                                   {name: sorting.FieldFacet(name, maptype=sorting.Count)}, deadline)
                 counts[name] = others.groups(name)
         facets = {}
         for name in FACETS:
@@ -237,13 +242,24 @@ class SearchEngine:
 
     def highlight(self, text: str, q: str) -> str:
         try:
-            terms = parse_query(q, self.max_query_chars).highlight_terms() if q else HighlightTerms()
+            terms = self.parse(q).highlight_terms() if q else HighlightTerms()
         except BadRequest:
             terms = HighlightTerms()
         return highlight_all(text, terms)
 
     def parse(self, q: str) -> ParsedQuery:
-        return parse_query(q, self.max_query_chars)
+        return parse_query(q, self.max_query_chars, self.max_query_terms)
+
+
+def _unscored(searcher: Searcher, query: Q.Query, filter_q: Q.Query | None, groups, deadline: float):
+    """One unscored, grouped pass that stops (TimeLimit) at `deadline`."""
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0:
+        raise collectors.TimeLimit()
+    collector = searcher.collector(limit=None, scored=False, filter=filter_q, groupedby=groups)
+    timed = collectors.TimeLimitCollector(collector, remaining, use_alarm=False)
+    searcher.search_with_collector(query, timed)
+    return timed.results()
 
 
 def _text(fields: dict) -> str:

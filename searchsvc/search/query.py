@@ -9,6 +9,10 @@ Supported, never failing on anything else:
   title:word  title:"..."    match in the title only
 Any other punctuation is ignored by the tokenizer, so `foo:bar`, `(x)` or emoji
 simply search the words they contain.
+
+Bounded: the text is cut to `max_chars`, then only the first `max_terms` syllables
+(counted over every part and OR branch, excluded ones too) are kept, because each
+syllable adds clauses that cost time on every matching document.
 """
 
 from __future__ import annotations
@@ -91,7 +95,28 @@ def _flush(words: list[str], parts: list[Part], title_only: bool = False) -> Non
         words.clear()
 
 
-def parse_query(raw: str, max_chars: int = 500) -> ParsedQuery:
+def _cap_terms(alternatives: list[list[Part]], max_terms: int) -> list[list[Part]]:
+    """Keep the first `max_terms` syllables in the order typed; a part cut short keeps its head."""
+    budget = max_terms
+    capped: list[list[Part]] = []
+    for alt in alternatives:
+        if budget <= 0:
+            break
+        kept: list[Part] = []
+        for part in alt:
+            if budget <= 0:
+                break
+            syllables = part.syllables
+            if len(syllables) > budget:
+                end = syllables[budget - 1].end  # codes/dates spanning the cut go too
+                part.tokens = [t for t in part.tokens if t.end <= end]
+            budget -= len(part.syllables)
+            kept.append(part)
+        capped.append(kept)
+    return capped
+
+
+def parse_query(raw: str, max_chars: int = 500, max_terms: int = 32) -> ParsedQuery:
     """Turn user input into a ParsedQuery; raise BadRequest only when nothing is searchable.
 
     >>> q = parse_query('bien doi -"khi hau" OR title:Hà')
@@ -140,6 +165,7 @@ def parse_query(raw: str, max_chars: int = 500) -> ParsedQuery:
                               title_only=title_only, excluded=excluded))
     _flush(words, alternatives[-1])
 
+    alternatives = _cap_terms(alternatives, max_terms)
     alternatives = [alt for alt in alternatives if any(not p.excluded for p in alt)]
     if not alternatives:
         raise BadRequest(

@@ -75,6 +75,7 @@ class EngineHolder:
                         refresh_interval=self.settings.refresh_interval,
                         time_limit=self.settings.search_time_limit,
                         max_query_chars=self.settings.max_query_chars,
+                        max_query_terms=self.settings.max_query_terms,
                     )
         return self._engine
 

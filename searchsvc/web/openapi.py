@@ -52,7 +52,8 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
             "q",
             {"type": "string", "minLength": 1},
             "Search words, with or without Vietnamese accents; quotes for a phrase. "
-            f"Trimmed; cut to {settings.max_query_chars} characters. Empty or bare `*` is a 400.",
+            f"Trimmed; cut to {settings.max_query_chars} characters, then to its first "
+            f"{settings.max_query_terms} syllables. Empty or bare `*` is a 400.",
             required=True,
         ),
         _query(
@@ -189,7 +190,8 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 "took_ms": {"type": "number", "minimum": 0},
                 "timed_out": {
                     "type": "boolean",
-                    "description": "The time limit cut the search short; hits may be partial.",
+                    "description": "The time limit cut the search short: hits may be partial, "
+                                   "`total` is then a lower bound, facets and suggestion are left out.",
                 },
             },
         },
