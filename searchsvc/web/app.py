@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
 
     settings = settings or load_settings()
     app = Flask(__name__)
+    # Never debug mode in this app, whatever FLASK_DEBUG says in the environment.
+    app.debug = False
     # '//etc/passwd' must not be redirected to '/etc/passwd': a document id never
     # starts with '/', so such paths are simply unknown (404).
     app.url_map.merge_slashes = False
