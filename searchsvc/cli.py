@@ -79,11 +79,17 @@ def index(corpus_dir, index_dir, rebuild, wait, procs, as_json):
         click.echo(f"searchsvc index: {exc.message}", err=True)
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(_printable(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)))
     else:
         for ident, reason in summary.skipped_files:
-            click.echo(f"skipped {ident}: {reason}")
+            click.echo(_printable(f"skipped {ident}: {reason}"))
         click.echo(summary.line())
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates (from file names that are not UTF-8) as `\\udcff` escapes, which
+    any output encoding can print and which read back as the same JSON string."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @main.command()

@@ -51,7 +51,9 @@ def _fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, data: str) -> None:
     """Write a small file so readers see either the old or the new content."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    # A file name that is not UTF-8 reaches state.json as lone surrogates (os.fsdecode);
+    # inside a JSON string, backslashreplace writes them as their JSON escapes (\udcff).
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -301,7 +301,7 @@ def test_time_limit_covers_facets_and_suggestion(engine, monkeypatch):
         passes.append(args)
         return real_pass(self, *args, **kwargs)
 
-    engine.search(SearchRequest(q="bien doi khi hau"))  # open the searcher first
+    engine.search(SearchRequest(q="khí hậu"))  # open the searcher first (another query: no cached answer)
     monkeypatch.setattr(Searcher, "search_with_collector", counted_pass)
     monkeypatch.setattr(engine_module.time, "perf_counter", fake_perf_counter)
     monkeypatch.setattr(engine_module, "suggest", fail)
