@@ -20,8 +20,9 @@ from whoosh import index as whoosh_index
 
 from . import store
 from .errors import SearchServiceError
-from .ingest import SkipFile, iter_corpus_files, read_document
-from .schema import SCHEMA_VERSION, build_schema, document_fields
+from .ingest import SkipFile, iter_corpus_files
+from .schema import SCHEMA_VERSION, build_schema
+from .segwriter import BulkSegmentWriter, ChunkResult, build_segments, cpu_count
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,20 @@ def run_index(
     rebuild: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
-    procs: int = 1,
-    limitmb: int = 256,
+    procs: int = 0,
+    limitmb: int = 384,
     max_file_bytes: int = 20 * 1024 * 1024,
 ) -> RunSummary:
     """Update (or with `rebuild`, replace) the index from `corpus_dir`; return what happened.
 
+    `procs` worker processes (0: one per CPU) parse and index the new and changed
+    files, each writing segments of about `limitmb` MB of postings; one commit then
+    adds them all (and the deletions) to the index.
     Raises IndexBusy when another run holds the writer lock (after `wait` seconds).
     The outcome, success or failure, is recorded in the index folder's state.json.
     """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    procs = procs if procs > 0 else cpu_count()
     if not corpus_dir.is_dir():
         raise SearchServiceError(f"corpus folder {corpus_dir} does not exist")
     started = time.monotonic()
@@ -162,43 +167,72 @@ def _run_locked(
         existing = indexed_hashes(ix)
 
     files = list(iter_corpus_files(corpus_dir))
+    total = len(files)
+    done = 0
+
+    def tick(n: int = 1) -> None:
+        nonlocal done
+        if progress is not None:
+            for _ in range(n):
+                done += 1
+                progress(done, total)
+
+    # Decide what to (re)index.  A rebuild reads each file once (in the worker
+    # that parses it); an incremental run hashes known files to skip unchanged ones.
     seen: set[str] = set()
-    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=limitmb)
-    try:
-        for done, path in enumerate(files, 1):
-            ident = doc_id(corpus_dir, path)
-            seen.add(ident)
+    todo: list[Path] = []
+    for path in files:
+        ident = doc_id(corpus_dir, path)
+        seen.add(ident)
+        if ident in existing:
             try:
-                content_hash = _read_hash(path, max_file_bytes)
-                if existing.get(ident) == content_hash:
+                if existing[ident] == _read_hash(path, max_file_bytes):
                     summary.unchanged += 1
-                else:
-                    doc = read_document(corpus_dir, path, max_bytes=max_file_bytes)
-                    if ident in existing:
-                        writer.update_document(**document_fields(doc))
-                        summary.updated += 1
-                    else:
-                        writer.add_document(**document_fields(doc))
-                        summary.added += 1
+                    tick()
+                    continue
             except SkipFile as exc:
                 summary.skipped += 1
                 summary.skipped_files.append((ident, exc.reason))
-            if progress is not None:
-                progress(done, len(files))
-        for ident in existing.keys() - seen:
+                tick()
+                continue
+        todo.append(path)
+    removed = sorted(existing.keys() - seen)
+
+    writer = BulkSegmentWriter(ix, limitmb=limitmb)
+    try:
+        indexed: list[str] = []
+
+        def on_chunk(result: ChunkResult) -> None:
+            indexed.extend(result.indexed)
+            summary.skipped += len(result.skipped)
+            summary.skipped_files.extend(result.skipped)
+            tick(result.files)
+
+        segments = build_segments(target, corpus_dir, todo, procs=procs, limitmb=limitmb,
+                                  max_file_bytes=max_file_bytes, on_chunk=on_chunk) if todo else []
+        for ident in indexed:
+            if ident in existing:
+                # The new version lives in a new segment; drop the old one.
+                writer.delete_by_term("id", ident)
+                summary.updated += 1
+            else:
+                summary.added += 1
+        for ident in removed:
             writer.delete_by_term("id", ident)
             summary.deleted += 1
         if summary.changed or summary.rebuilt:
-            writer.commit()
+            writer.commit_segments(segments)
         else:
             writer.cancel()
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
 
     if summary.rebuilt:
         store.publish(index_dir, target)
-        store.remove_stale_generations(index_dir, keep=target)
+    # Also clears generations left half-built by a killed rebuild (never published).
+    store.remove_stale_generations(index_dir, keep=target)
     with whoosh_index.open_dir(str(target)).reader() as reader:
         summary.documents = reader.doc_count()
     summary.generation = target.name

@@ -24,8 +24,9 @@ class Settings:
     search_time_limit: float = 5.0
     reindex_every: str = ""
     refresh_interval: float = 2.0
-    index_procs: int = 1
-    index_limitmb: int = 256
+    index_procs: int = 0
+    index_limitmb: int = 384
+    result_cache_size: int = 512
 
 
 HELP: dict[str, str] = {
@@ -42,8 +43,9 @@ HELP: dict[str, str] = {
                          " returns what it has.",
     "reindex_every": "Reindex interval for `serve` (e.g. 15m); empty: no schedule.",
     "refresh_interval": "Seconds between checks for a newer committed index.",
-    "index_procs": "Writer processes for indexing (2 uses multisegment writing).",
-    "index_limitmb": "Memory (MB) each Whoosh writer may buffer before flushing.",
+    "index_procs": "Indexing processes, each writing its own segments (0: one per CPU).",
+    "index_limitmb": "Postings memory (MB) per indexing process; a full buffer closes a segment.",
+    "result_cache_size": "Finished search results kept per server process for repeated requests (0: off).",
 }
 
 
