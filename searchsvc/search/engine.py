@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from whoosh import collectors, scoring, sorting
@@ -54,6 +55,7 @@ class SearchEngine:
         ranking: Ranking = DEFAULT_RANKING,
         max_query_chars: int = 500,
         max_query_terms: int = 32,
+        result_cache: int | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.refresh_interval = refresh_interval
@@ -64,6 +66,16 @@ class SearchEngine:
         self._local = threading.local()
         self._all_lock = threading.Lock()
         self._all_locals: list[_Local] = []
+        # Finished results of recent requests, keyed by request and index version:
+        # a repeated query (a popular search, the next visitor of a result page)
+        # costs a dict lookup.  A commit or a new generation changes the key.
+        if result_cache is None:
+            from ..settings import load_settings
+
+            result_cache = load_settings().result_cache_size
+        self._cache_size = max(0, result_cache)
+        self._cache: OrderedDict[tuple, SearchResult] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # -- searcher lifecycle -------------------------------------------------
 
@@ -125,6 +137,28 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------
 
     def search(self, req: SearchRequest) -> SearchResult:
+        """One page of results, from the result cache when the same request was answered
+        on the same index version."""
+        if not self._cache_size:
+            return self.search_uncached(req)
+        started = time.perf_counter()
+        searcher = self.searcher()
+        key = (req, str(self._state().generation), searcher.reader().generation())
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is not None:
+            return replace(hit, took_ms=(time.perf_counter() - started) * 1000)
+        result = self.search_uncached(req)
+        if not result.timed_out:  # partial results are not worth keeping
+            with self._cache_lock:
+                self._cache[key] = result
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return result
+
+    def search_uncached(self, req: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         if req.page < 1 or req.per_page < 1:
             raise BadRequest("page and per_page must be positive", param="page" if req.page < 1 else "per_page")
