@@ -166,7 +166,8 @@ def _run_locked(
         ix = whoosh_index.open_dir(str(live))
         existing = indexed_hashes(ix)
 
-    files = list(iter_corpus_files(corpus_dir))
+    unlistable: list[tuple[str, str]] = []
+    files = list(iter_corpus_files(corpus_dir, unlistable))
     total = len(files)
     done = 0
 
@@ -196,6 +197,14 @@ def _run_locked(
                 tick()
                 continue
         todo.append(path)
+    # A folder we cannot list now (permissions, I/O error) is not a deleted
+    # folder: keep what was indexed from it and say so.
+    for prefix, reason in unlistable:
+        kept = [ident for ident in existing if ident.startswith(prefix) and ident not in seen]
+        seen.update(kept)
+        summary.skipped += 1
+        summary.skipped_files.append(
+            (prefix, f"cannot list folder ({reason}); its {len(kept)} indexed documents are kept"))
     removed = sorted(existing.keys() - seen)
 
     writer = BulkSegmentWriter(ix, limitmb=limitmb)

@@ -22,11 +22,13 @@ def _inside(real_path: str, real_root: str) -> bool:
     return real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def iter_corpus_files(corpus_root: Path) -> Iterator[Path]:
+def iter_corpus_files(corpus_root: Path, unlistable: list[tuple[str, str]] | None = None) -> Iterator[Path]:
     """Supported files under `corpus_root`, sorted by id; hidden entries skipped.
 
     Directory symlinks are never followed (so no cycles); file symlinks are kept
-    only if they resolve to a file inside the root.
+    only if they resolve to a file inside the root.  Folders that cannot be
+    listed are appended to `unlistable` as (id prefix like 'sub/', reason), so
+    the indexer can keep what it indexed from them instead of deleting it.
     e.g. root/{a.txt, .hidden.txt, sub/b.HTML, notes.pdf} -> [root/a.txt, root/sub/b.HTML]
     """
     root = str(corpus_root)
@@ -37,7 +39,9 @@ def iter_corpus_files(corpus_root: Path) -> Iterator[Path]:
         directory, prefix = stack.pop()
         try:
             entries = list(os.scandir(directory))
-        except OSError:  # unreadable or vanished directory: nothing to index there
+        except OSError as exc:  # unreadable or vanished directory: nothing to read there now
+            if unlistable is not None and prefix and not isinstance(exc, FileNotFoundError):
+                unlistable.append((prefix, exc.strerror or type(exc).__name__))
             continue
         for entry in entries:
             if entry.name.startswith("."):
