@@ -106,6 +106,11 @@ class BulkSegmentWriter(SegmentWriter):
     """A SegmentWriter whose postings go through `_TermPool` (see module docstring)."""
 
     def __init__(self, ix: whoosh_index.Index, **kwargs: Any) -> None:
+        # Plain segment files, not one compound file: whoosh3 opens a compound
+        # file's parts through BytesIO copies of the mapped file, so every
+        # searcher held a private copy of all postings and term indexes (1.6 GB
+        # per searcher at 84k articles, one searcher per server thread).
+        kwargs.setdefault("compound", False)
         super().__init__(ix, **kwargs)
         self.pool = _TermPool()
         self._plans: dict[str, tuple] = {}
