@@ -12,16 +12,76 @@ pure-Python Whoosh every clause costs time on every matching document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import log
 
 from whoosh import query as Q
+from whoosh import scoring
+from whoosh.matching import WrappingMatcher
 
 from ..analysis import Token
 from .query import ParsedQuery, Part
 
 
+class _Or(Q.Or):
+    """`Or` that always scores through Whoosh's binary tree of union matchers.
+
+    On segments of at most 5,000 documents a plain `Or` of three or more clauses
+    is evaluated by `ArrayUnionMatcher`, whose `max_quality()` is the max (not the
+    sum) of its children's and reads children it has already drained.  The
+    collector's `replace(minscore)` step trusts that bound and drops the rest of
+    the segment once the top-N heap is full: the best document of a small index
+    or of a fresh incremental segment could vanish from the results.
+    """
+
+    matcher_type = Q.Or.DEFAULT_MATCHER
+
+
+class _Selective(_Or):
+    """Or for long free-text queries: only selective clauses make a document a candidate.
+
+    A clause whose terms are in more than `max_df` of the documents (most
+    syllables of a question: `của`, `bao nhiêu`, `năm`) still adds its score,
+    but only to documents found through a rarer clause, as in Lucene's
+    CommonTermsQuery.  Without this, pure-Python Whoosh scores nearly every
+    document for every question.  The split is made per search from the whole
+    index's statistics, so every segment splits the same way.
+    """
+
+    def __init__(self, subqueries, boost: float = 1.0, max_df: float = 1.0, **kwargs) -> None:
+        super().__init__(subqueries, boost=boost, **kwargs)
+        self.max_df = max_df
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and getattr(other, "max_df", None) == self.max_df
+
+    __hash__ = _Or.__hash__
+
+    def normalize(self) -> Q.Query:
+        norm = super().normalize()
+        if isinstance(norm, _Selective):
+            norm.max_df = self.max_df
+        return norm
+
+    def _matcher(self, subs, searcher, context):
+        parent = searcher.get_parent()
+        limit = self.max_df * max(parent.doc_count_all(), 1)
+        reader = parent.reader()
+        rare, common = [], []
+        for q in subs:
+            (rare if q.estimate_size(reader) <= limit else common).append(q)
+        if not rare or not common:
+            return super()._matcher(subs, searcher, context)
+        required = rare[0] if len(rare) == 1 else _Or(rare)
+        optional = common[0] if len(common) == 1 else _Or(common)
+        matcher = Q.AndMaybe(required, optional).matcher(searcher, context)
+        return matcher if self.boost == 1.0 else WrappingMatcher(matcher, self.boost)
+
+
 @dataclass(frozen=True)
 class Ranking:
     exact_boost: float = 1.0  # extra weight when a typed accented syllable matches exactly
+    # Weight of the folded form of a syllable typed with marks (1.0: same as typed without).
+    folded_accented_boost: float = 1.0
     title_boost: float = 2.0
     pair_boost: float = 1.5
     title_pair_boost: float = 2.0
@@ -31,9 +91,41 @@ class Ranking:
     # evidence) instead of requiring all: questions and pasted sentences.
     long_query: int = 5
     long_query_minmatch: float = 0.0
+    # In long queries, clauses whose terms occur in more than this share of the
+    # documents (summed over their fields) only add score to documents that
+    # qualified through a more selective clause (1.0: every clause qualifies).
+    selective_df: float = 1.0
 
 
 DEFAULT_RANKING = Ranking()
+
+
+class SyllableBM25F(scoring.BM25F):
+    """BM25F with the probabilistic IDF, log(1 + (N - n + 0.5) / (n + 0.5)).
+
+    Whoosh's default IDF, log(N / (n + 1)) + 1, never falls below 1, so a
+    syllable found in nearly every article (`của`, `có`, `là`) still weighs
+    about an eighth of a rare name; questions are full of such syllables.
+    Here a syllable in 90% of the documents weighs about a hundredth.
+
+    With `shared_idf`, a title field takes its document frequency from the
+    matching body field: titles are short, so nearly every term is rare among
+    titles, and `bao nhiêu` in one headline would otherwise outweigh a name.
+    """
+
+    BODY_OF = {"title_exact": "exact", "title_folded": "folded", "title_pairs": "pairs"}
+
+    def __init__(self, B: float = 0.75, K1: float = 1.2, shared_idf: bool = True, **kwargs: float) -> None:
+        super().__init__(B=B, K1=K1, **kwargs)
+        self.shared_idf = shared_idf
+
+    def idf(self, searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        if self.shared_idf:
+            fieldname = self.BODY_OF.get(fieldname, fieldname)
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
 def _accented(tok: Token) -> bool:
@@ -43,14 +135,15 @@ def _accented(tok: Token) -> bool:
 def _syllable(tok: Token, title_only: bool, r: Ranking) -> Q.Query:
     """Match one syllable on folded text; score its exact form higher when typed with marks."""
     clauses: list[Q.Query] = []
+    fb = r.folded_accented_boost if _accented(tok) else 1.0
     if not title_only:
-        clauses.append(Q.Term("folded", tok.folded))
-    clauses.append(Q.Term("title_folded", tok.folded, boost=r.title_boost))
+        clauses.append(Q.Term("folded", tok.folded, boost=fb))
+    clauses.append(Q.Term("title_folded", tok.folded, boost=fb * r.title_boost))
     if _accented(tok):
         if not title_only:
             clauses.append(Q.Term("exact", tok.term, boost=r.exact_boost))
         clauses.append(Q.Term("title_exact", tok.term, boost=r.exact_boost * r.title_boost))
-    return clauses[0] if len(clauses) == 1 else Q.Or(clauses)
+    return clauses[0] if len(clauses) == 1 else _Or(clauses)
 
 
 def _covered(extra: Token, syllables: list[Token]) -> list[Token]:
@@ -61,7 +154,7 @@ def _code_alternative(extra: Token, title_only: bool, r: Ranking) -> Q.Query:
     clauses: list[Q.Query] = [Q.Term("title_folded", extra.folded, boost=r.code_boost * r.title_boost)]
     if not title_only:
         clauses.insert(0, Q.Term("folded", extra.folded, boost=r.code_boost))
-    return clauses[0] if len(clauses) == 1 else Q.Or(clauses)
+    return clauses[0] if len(clauses) == 1 else _Or(clauses)
 
 
 def _words_required(part: Part, r: Ranking, long_ok: bool) -> Q.Query:
@@ -81,16 +174,21 @@ def _words_required(part: Part, r: Ranking, long_ok: bool) -> Q.Query:
         elif id(extra) not in done_extras:
             done_extras.add(id(extra))
             components = [_syllable(t, part.title_only, r) for t in _covered(extra, syllables)]
-            clauses.append(Q.Or([Q.And(components), _code_alternative(extra, part.title_only, r)]))
+            clauses.append(_Or([Q.And(components), _code_alternative(extra, part.title_only, r)]))
     for extra in extras:  # codes with no component syllables in this part (e.g. `nq57` typed as one word)
         if id(extra) not in done_extras and not _covered(extra, syllables):
             clauses.append(_code_alternative(extra, part.title_only, r))
     if len(clauses) == 1:
         return clauses[0]
-    if long_ok and len(clauses) > r.long_query:
+    if long_ok and _is_long(part, r):
         minmatch = int(len(clauses) * r.long_query_minmatch)
-        return Q.Or(clauses, minmatch=minmatch) if minmatch > 1 else Q.Or(clauses)
+        return _Or(clauses, minmatch=minmatch) if minmatch > 1 else _Or(clauses)
     return Q.And(clauses)
+
+
+def _is_long(part: Part, r: Ranking) -> bool:
+    """Questions and pasted sentences: match any syllable, ranked by evidence, instead of all."""
+    return len(part.syllables) > r.long_query
 
 
 def _pairs(tokens: list[Token]) -> list[str]:
@@ -115,7 +213,7 @@ def _phrase_required(part: Part, r: Ranking) -> Q.Query:
         options.insert(0, Q.Phrase("folded", folded))
     codes = [t for t in part.tokens if t.kind in ("code", "date")]
     options.extend(_code_alternative(c, part.title_only, r) for c in codes)
-    return Q.Or(options)
+    return _Or(options)
 
 
 def _scoring(part: Part, r: Ranking) -> list[Q.Query]:
@@ -144,11 +242,14 @@ def build_query(parsed: ParsedQuery, ranking: Ranking = DEFAULT_RANKING) -> Q.Qu
         ]
         query: Q.Query = required[0] if len(required) == 1 else Q.And(required)
         scoring = [c for p in positive for c in _scoring(p, ranking)]
-        if scoring:
-            query = Q.AndMaybe(query, Q.Or(scoring))
+        if single_words and isinstance(query, _Or) and _is_long(positive[0], ranking):
+            # One flat Or of syllables and pairs, split into candidates and extra score.
+            query = _Selective([*query.subqueries, *scoring], max_df=ranking.selective_df)
+        elif scoring:
+            query = Q.AndMaybe(query, _Or(scoring))
         if negative:
             excluded = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking, False)
                         for p in negative]
-            query = Q.AndNot(query, excluded[0] if len(excluded) == 1 else Q.Or(excluded))
+            query = Q.AndNot(query, excluded[0] if len(excluded) == 1 else _Or(excluded))
         alternatives.append(query)
-    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else _Or(alternatives)
