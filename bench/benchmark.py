@@ -10,11 +10,23 @@ DATA_DIR holds `vntc/vntc_10topics_{train,test}.jsonl.gz` (default ../shared/dat
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
+import http.client
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,20 +76,6 @@ def prepare_corpus(data_dir: Path, work: Path, size: int | None) -> Path:
 
 
 # -- helpers ------------------------------------------------------------------
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
 
 PY = sys.executable
 
@@ -404,6 +402,19 @@ def bench_size(args, size: int | None, queries, rows: list[Row]) -> None:
         log(f"  {metric}: searchsvc {fmt(r.ours)} {unit} | FTS5 {fmt(r.fts5)} {unit} | {ratio(r)}")
 
     log(f"== {label}: corpus {corpus} ({mb:.0f} MB on disk)")
+    phases = set(args.phases.split(","))
+    if "build" in phases:
+        build(args, corpus, index_dir, db, ndocs, mb, env, add)
+    if "query" in phases:
+        in_process(args, queries, index_dir, db, add)
+    if "http" in phases and args.http_seconds > 0:
+        over_http(args, queries, corpus, index_dir, db, env, add)
+    if "reindex" in phases:
+        reindex(args, corpus, index_dir, db, env, add)
+
+
+def build(args, corpus, index_dir, db, ndocs, mb, env, add) -> None:
+    log = args.log
     build_cmd = [PY, "-m", "searchsvc", "index", "--corpus", str(corpus), "--index", str(index_dir),
                  "--rebuild", "--procs", str(args.procs), "--json"]
     wall, peak, out = run_measured(build_cmd, env)
@@ -412,7 +423,7 @@ def bench_size(args, size: int | None, queries, rows: list[Row]) -> None:
     from searchsvc import store
 
     gen = store.current_generation(index_dir)
-    segments = len(list(gen.glob("*.seg")))
+    segments = len(list(gen.glob("*.pst")))  # one postings file per segment
     add("index build time", wall, fwall, "s")
     add("index docs/s", ndocs / wall, ndocs / fwall, "docs/s", lower=False)
     add("index MB/s", mb / wall, mb / fwall, "MB/s", lower=False)
@@ -422,7 +433,10 @@ def bench_size(args, size: int | None, queries, rows: list[Row]) -> None:
     if summary["documents"] != ndocs:
         log(f"  WARNING: {summary['documents']} documents indexed of {ndocs}")
 
-    # In-process queries (the API's default request: facets, suggestion, snippets).
+
+def in_process(args, queries, index_dir, db, add) -> None:
+    """In-process queries (the API's default request: facets, suggestion, snippets)."""
+    log = args.log
     from searchsvc.search import SearchEngine, SearchRequest
 
     engine = SearchEngine(index_dir)
@@ -441,23 +455,26 @@ def bench_size(args, size: int | None, queries, rows: list[Row]) -> None:
     log("  p95 by kind (ms): " + ", ".join(f"{k} {percentile(v, 95):.0f}" for k, v in by_kind.items()))
     log("  slowest: " + "; ".join(f"{q!r} {ms:.0f} ms" for ms, q in slowest))
 
-    # Over HTTP against the production server (waitress), and the FTS5 baseline server.
-    if args.http_seconds > 0:
-        for clients in (1, 8):
-            port = free_port()
-            serve = [PY, "-m", "searchsvc", "serve", "--corpus", str(corpus), "--index", str(index_dir),
-                     "--host", "127.0.0.1", "--port", str(port)]
-            r_ours = with_server(serve, port, env, lambda: http_load(port, queries, clients, args.http_seconds))
-            port = free_port()
-            r_fts = with_server([PY, __file__, "--fts5-serve", str(db), str(port)], port, None,
-                                lambda: http_load(port, queries, clients, args.http_seconds))
-            add(f"HTTP {clients} client(s) requests/s", r_ours["rps"], r_fts["rps"], "req/s", lower=False)
-            add(f"HTTP {clients} client(s) p50", r_ours["p50"], r_fts["p50"], "ms")
-            add(f"HTTP {clients} client(s) p95", r_ours["p95"], r_fts["p95"], "ms")
-            add(f"HTTP {clients} client(s) errors", r_ours["errors"], r_fts["errors"], "errors",
-                note=f"{r_ours['requests']} / {r_fts['requests']} requests")
 
-    # Incremental reindex: 1% of files changed, then nothing changed.
+def over_http(args, queries, corpus, index_dir, db, env, add) -> None:
+    """Over HTTP against the production server (waitress), and the FTS5 baseline server."""
+    for clients in (1, 8):
+        port = free_port()
+        serve = [PY, "-m", "searchsvc", "serve", "--corpus", str(corpus), "--index", str(index_dir),
+                 "--host", "127.0.0.1", "--port", str(port)]
+        r_ours = with_server(serve, port, env, lambda: http_load(port, queries, clients, args.http_seconds))
+        port = free_port()
+        r_fts = with_server([PY, __file__, "--fts5-serve", str(db), str(port)], port, None,
+                            lambda: http_load(port, queries, clients, args.http_seconds))
+        add(f"HTTP {clients} client(s) requests/s", r_ours["rps"], r_fts["rps"], "req/s", lower=False)
+        add(f"HTTP {clients} client(s) p50", r_ours["p50"], r_fts["p50"], "ms")
+        add(f"HTTP {clients} client(s) p95", r_ours["p95"], r_fts["p95"], "ms")
+        add(f"HTTP {clients} client(s) errors", r_ours["errors"], r_fts["errors"], "errors",
+            note=f"{r_ours['requests']} / {r_fts['requests']} requests")
+
+
+def reindex(args, corpus, index_dir, db, env, add) -> None:
+    """Incremental reindex: 1% of files changed, then nothing changed."""
     originals = change_files(corpus, 0.01)
     try:
         inc = [PY, "-m", "searchsvc", "index", "--corpus", str(corpus), "--index", str(index_dir),
@@ -515,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="measured passes over the query mix")
     parser.add_argument("--http-seconds", type=float, default=20.0, help="per HTTP run; 0 skips HTTP")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--phases", default="build,query,http,reindex",
+                        help="which measurements to run (later ones reuse the index and database left by build)")
     parser.add_argument("--fts5-build", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--fts5-update", nargs=2, metavar=("CORPUS", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--fts5-serve", nargs=2, metavar=("DB", "PORT"), help=argparse.SUPPRESS)
