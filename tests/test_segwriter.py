@@ -8,6 +8,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from searchsvc import store
 from searchsvc.indexer import run_index
 from searchsvc.ingest import iter_corpus_files, read_document
 from searchsvc.schema import build_schema, document_fields
@@ -72,7 +73,7 @@ def test_segments_from_workers_hold_every_document(tmp_path):
     (tmp_path / "multi").mkdir()
     ix = whoosh_index.create_in(str(tmp_path / "multi"), build_schema())
     paths = list(iter_corpus_files(FIXTURE_CORPUS))
-    segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7)
+    segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7, files_per_proc=1)
     assert len(segments) > 2
     w = BulkSegmentWriter(ix)
     w.commit_segments(segments)
@@ -81,11 +82,16 @@ def test_segments_from_workers_hold_every_document(tmp_path):
         assert plain[key] == multi[key], key
 
 
-def test_parallel_run_index_matches_single_process(tmp_path):
+def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
+    from searchsvc import segwriter
+
+    original = segwriter.build_segments
+    monkeypatch.setattr("searchsvc.indexer.build_segments",
+                        lambda *a, **kw: original(*a, **{**kw, "files_per_proc": 1, "chunk": 5}))
     one = run_index(FIXTURE_CORPUS, tmp_path / "one", procs=1)
     two = run_index(FIXTURE_CORPUS, tmp_path / "two", procs=2)
+    assert len(list(store.current_generation(tmp_path / "two").glob("*.pst"))) == 2
     assert (one.added, one.skipped, one.documents) == (two.added, two.skipped, two.documents)
-    from searchsvc import store
     a = _dump(store.current_generation(tmp_path / "one"))
     b = _dump(store.current_generation(tmp_path / "two"))
     for key in a:
