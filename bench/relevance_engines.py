@@ -125,7 +125,7 @@ class SearchsvcEngine(Engine):
             # Tuning only: try BM25 parameters without editing engine.py.
             self._patched = engine_module.weighting
             engine_module.weighting = weighting
-        self.engine = SearchEngine(self.index_dir, refresh_interval=1e9, time_limit=60.0, **kwargs)
+        self.engine = SearchEngine(self.index_dir, refresh_interval=1e9, time_limit=60.0, result_cache=0, **kwargs)
         self.engine.searcher()  # open now, so the first query's time is a query's time
 
     def search(self, text: str) -> list[str]:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from relevance import DEFAULT_CACHE, DEFAULT_DATA, SIZES, evaluate, make_searchsvc, parse_assignments  # noqa: E402
 from relevance_data import load_collection, variants  # noqa: E402
+from relevance_engines import BASELINES  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                     help="values to try; several --grid options make a full grid")
     ap.add_argument("--sets", default="xquad,headline")
+    ap.add_argument("--baselines", default="", help="also score these baselines first (e.g. fts5,tantivy)")
     args = ap.parse_args(argv)
 
     coll = load_collection(args.data_dir, args.cache, **SIZES[args.size])
@@ -45,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.grid:
         key, _, values = spec.partition("=")
         axes.append([f"{key}={v}" for v in values.split(",")])
+    for name in filter(None, args.baselines.split(",")):
+        engine = BASELINES[name](coll.docs, args.cache, coll.fingerprint())
+        cells = [f"{s[:5]}/{v[:3]} {evaluate(engine, s, v, qs).mrr10:.3f}"
+                 for s in sets for v, qs in variants(queries[s]).items()]
+        engine.close()
+        print(f"{'baseline ' + name:60} | {' | '.join(cells)}", flush=True)
     for combo in itertools.product(*axes) if axes else [()]:
         settings = [*args.base, *combo]
         ranking = parse_assignments([s for s in settings if not s.startswith("bm25:")])

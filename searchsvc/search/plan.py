@@ -16,7 +16,7 @@ from math import log
 
 from whoosh import query as Q
 from whoosh import scoring
-from whoosh.matching import WrappingMatcher
+from whoosh.matching import NullMatcher, WrappingMatcher
 
 from ..analysis import Token
 from .query import ParsedQuery, Part
@@ -36,41 +36,74 @@ class _Or(Q.Or):
     matcher_type = Q.Or.DEFAULT_MATCHER
 
 
-class _Selective(_Or):
-    """Or for long free-text queries: only selective clauses make a document a candidate.
+def _doc_frequency(q: Q.Query, reader) -> int:
+    """How many documents `q` can match, roughly: its most frequent alternative."""
+    if isinstance(q, Q.Term):
+        return reader.doc_frequency(q.fieldname, q.text)
+    if isinstance(q, Q.Phrase):
+        return min(reader.doc_frequency(q.fieldname, w) for w in q.words)
+    counts = [_doc_frequency(c, reader) for c in q.children()]
+    if not counts:
+        return 0
+    return min(counts) if isinstance(q, Q.And) else max(counts)
 
-    A clause whose terms are in more than `max_df` of the documents (most
-    syllables of a question: `của`, `bao nhiêu`, `năm`) still adds its score,
-    but only to documents found through a rarer clause, as in Lucene's
-    CommonTermsQuery.  Without this, pure-Python Whoosh scores nearly every
-    document for every question.  The split is made per search from the whole
-    index's statistics, so every segment splits the same way.
+
+class _Selective(_Or):
+    """Or for long free-text queries: only the rarest clauses make a document a candidate.
+
+    Clauses are taken rarest first (names, numbers, unusual word pairs) while
+    their document frequencies add up to at most `budget` of the index (always
+    at least one clause).  The others (`của`, `bao nhiêu`, `năm`) still add
+    their score, but only to those candidates, as in Lucene's CommonTermsQuery.
+    Without this, pure-Python Whoosh scores nearly every document for every
+    question.  Clauses in more than `ignore` of the documents weigh almost
+    nothing under the probabilistic IDF and are left out altogether.
+    The split uses the whole index's statistics, so every segment splits alike.
     """
 
-    def __init__(self, subqueries, boost: float = 1.0, max_df: float = 1.0, **kwargs) -> None:
+    def __init__(self, subqueries, boost: float = 1.0, budget: float = 1.0, ignore: float = 1.0,
+                 **kwargs) -> None:
         super().__init__(subqueries, boost=boost, **kwargs)
-        self.max_df = max_df
+        self.budget = budget
+        self.ignore = ignore
 
     def __eq__(self, other: object) -> bool:
-        return super().__eq__(other) and getattr(other, "max_df", None) == self.max_df
+        return (super().__eq__(other) and getattr(other, "budget", None) == self.budget
+                and getattr(other, "ignore", None) == self.ignore)
 
     __hash__ = _Or.__hash__
 
     def normalize(self) -> Q.Query:
         norm = super().normalize()
         if isinstance(norm, _Selective):
-            norm.max_df = self.max_df
+            norm.budget, norm.ignore = self.budget, self.ignore
         return norm
 
+    def split(self, reader, doc_count: int) -> tuple[list[Q.Query], list[Q.Query]]:
+        """(candidate clauses, score-only clauses) for an index of `doc_count` documents."""
+        if self.budget >= 1.0 and self.ignore >= 1.0:
+            return list(self.subqueries), []
+        sized = sorted(((_doc_frequency(q, reader), i) for i, q in enumerate(self.subqueries)))
+        chosen: set[int] = set()
+        total = 0
+        for size, i in sized:
+            if chosen and total + size > self.budget * doc_count:
+                break
+            chosen.add(i)
+            total += size
+        sizes = dict((i, size) for size, i in sized)
+        rare = [q for i, q in enumerate(self.subqueries) if i in chosen]
+        common = [q for i, q in enumerate(self.subqueries)
+                  if i not in chosen and sizes[i] <= self.ignore * doc_count]
+        return rare, common
+
     def _matcher(self, subs, searcher, context):
+        # (Overriding _matcher, not matcher, also tells the engine's set-based
+        # counting that this Or does not match the union of its clauses.)
         parent = searcher.get_parent()
-        limit = self.max_df * max(parent.doc_count_all(), 1)
-        reader = parent.reader()
-        rare, common = [], []
-        for q in subs:
-            (rare if q.estimate_size(reader) <= limit else common).append(q)
-        if not rare or not common:
-            return super()._matcher(subs, searcher, context)
+        rare, common = self.split(parent.reader(), max(parent.doc_count_all(), 1))
+        if not common:
+            return _Or(rare, boost=self.boost).matcher(searcher, context) if rare else NullMatcher()
         required = rare[0] if len(rare) == 1 else _Or(rare)
         optional = common[0] if len(common) == 1 else _Or(common)
         matcher = Q.AndMaybe(required, optional).matcher(searcher, context)
@@ -87,14 +120,16 @@ class Ranking:
     title_pair_boost: float = 2.0
     code_boost: float = 3.0
     phrase_exact_boost: float = 2.0
-    # Queries with more syllables than this match ANY syllable (ranked by
-    # evidence) instead of requiring all: questions and pasted sentences.
+    # Runs of more syllables than this (and queries ending in `?`) match ANY
+    # syllable, ranked by evidence, instead of requiring all: questions and
+    # pasted sentences.
     long_query: int = 5
-    long_query_minmatch: float = 0.0
-    # In long queries, clauses whose terms occur in more than this share of the
-    # documents (summed over their fields) only add score to documents that
-    # qualified through a more selective clause (1.0: every clause qualifies).
-    selective_df: float = 1.0
+    # Long queries: the rarest clauses whose document frequencies add up to this
+    # share of the index find the candidates; the rest only add score to them
+    # (1.0: every clause finds candidates).  See _Selective.
+    candidate_budget: float = 1.0
+    # Long queries: clauses in more than this share of the documents are dropped.
+    ignore_df: float = 1.0
 
 
 DEFAULT_RANKING = Ranking()
@@ -157,8 +192,8 @@ def _code_alternative(extra: Token, title_only: bool, r: Ranking) -> Q.Query:
     return clauses[0] if len(clauses) == 1 else _Or(clauses)
 
 
-def _words_required(part: Part, r: Ranking, long_ok: bool) -> Q.Query:
-    """One clause per syllable; a code or date replaces its components by `Or(components, code)`."""
+def _word_clauses(part: Part, r: Ranking) -> list[Q.Query]:
+    """One clause per syllable; a code or date replaces its components by `Or(And(components), code)`."""
     syllables = part.syllables
     extras = [t for t in part.tokens if t.kind in ("code", "date")]
     covered_by: dict[int, Token] = {}
@@ -178,17 +213,22 @@ def _words_required(part: Part, r: Ranking, long_ok: bool) -> Q.Query:
     for extra in extras:  # codes with no component syllables in this part (e.g. `nq57` typed as one word)
         if id(extra) not in done_extras and not _covered(extra, syllables):
             clauses.append(_code_alternative(extra, part.title_only, r))
-    if len(clauses) == 1:
-        return clauses[0]
-    if long_ok and _is_long(part, r):
-        minmatch = int(len(clauses) * r.long_query_minmatch)
-        return _Or(clauses, minmatch=minmatch) if minmatch > 1 else _Or(clauses)
-    return Q.And(clauses)
+    return clauses
 
 
-def _is_long(part: Part, r: Ranking) -> bool:
-    """Questions and pasted sentences: match any syllable, ranked by evidence, instead of all."""
-    return len(part.syllables) > r.long_query
+def _words_required(part: Part, r: Ranking) -> Q.Query:
+    clauses = _word_clauses(part, r)
+    return clauses[0] if len(clauses) == 1 else Q.And(clauses)
+
+
+def _loose(part: Part, r: Ranking, question: bool) -> bool:
+    """A run of words that should match any of its syllables rather than all.
+
+    Questions and pasted sentences (more than `long_query` syllables, or a query
+    ending in `?`): requiring every syllable of `Tesla chết năm nào?` finds
+    nothing, since the answer does not say `nào`.
+    """
+    return not (part.phrase or part.title_only) and (question or len(part.syllables) > r.long_query)
 
 
 def _pairs(tokens: list[Token]) -> list[str]:
@@ -231,24 +271,29 @@ def _scoring(part: Part, r: Ranking) -> list[Q.Query]:
 
 
 def build_query(parsed: ParsedQuery, ranking: Ranking = DEFAULT_RANKING) -> Q.Query:
+    question = parsed.text.rstrip().endswith("?")
     alternatives: list[Q.Query] = []
     for alt in parsed.alternatives:
         positive = [p for p in alt if not p.excluded]
         negative = [p for p in alt if p.excluded]
-        single_words = len(positive) == 1 and not positive[0].phrase
-        required = [
-            _phrase_required(p, ranking) if p.phrase else _words_required(p, ranking, long_ok=single_words)
-            for p in positive
-        ]
-        query: Q.Query = required[0] if len(required) == 1 else Q.And(required)
+        strict = [p for p in positive if not _loose(p, ranking, question)]
+        loose = [p for p in positive if _loose(p, ranking, question)]
         scoring = [c for p in positive for c in _scoring(p, ranking)]
-        if single_words and isinstance(query, _Or) and _is_long(positive[0], ranking):
-            # One flat Or of syllables and pairs, split into candidates and extra score.
-            query = _Selective([*query.subqueries, *scoring], max_df=ranking.selective_df)
-        elif scoring:
-            query = Q.AndMaybe(query, _Or(scoring))
+        optional = [c for p in loose for c in _word_clauses(p, ranking)] + scoring
+        if not strict:
+            # Any syllable or pair can qualify a document (the selective ones, in a
+            # large index); everything adds score.
+            query: Q.Query = _Selective(optional, budget=ranking.candidate_budget, ignore=ranking.ignore_df)
+        else:
+            # Quoted phrases, title: parts and short runs of words must match; a long
+            # run of words next to them only ranks.
+            required = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking)
+                        for p in strict]
+            query = required[0] if len(required) == 1 else Q.And(required)
+            if optional:
+                query = Q.AndMaybe(query, optional[0] if len(optional) == 1 else _Or(optional))
         if negative:
-            excluded = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking, False)
+            excluded = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking)
                         for p in negative]
             query = Q.AndNot(query, excluded[0] if len(excluded) == 1 else _Or(excluded))
         alternatives.append(query)
