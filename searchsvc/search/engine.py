@@ -11,19 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from whoosh import collectors, scoring, sorting
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import query as Q
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.reading import TermNotFound
+from whoosh import scoring
 from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long
 
 from .. import store
 from ..errors import BadRequest, IndexMissing, NotFound
+from .arrays import IndexArrays
+from .evaluate import Evaluator
 from .plan import DEFAULT_RANKING, Ranking, build_query
 from .query import HighlightTerms, ParsedQuery, parse_query
 from .snippets import highlight_all, make_snippet
@@ -44,6 +45,7 @@ def weighting() -> scoring.WeightingModel:
 class _Local:
     generation: Path | None = None
     searcher: Searcher | None = None
+    arrays: IndexArrays | None = None
     checked: float = 0.0
 
 
@@ -170,44 +172,37 @@ class SearchEngine:
         parsed = parse_query(req.q, self.max_query_chars, self.max_query_terms)
         query = build_query(parsed, self.ranking)
         searcher = self.searcher()
-        filter_q = _filter_query(req)
+        arrays = self._arrays(searcher)
+
+        # Every matching document is scored at once (NumPy over whole posting
+        # lists), so the total and the facets are exact and nearly free.  Only
+        # nodes matched the Whoosh way (phrases) can run out of time; they then
+        # contribute what they found so far and the result says it is partial.
+        evaluator = Evaluator(searcher, arrays, deadline=started + self.time_limit)
+        matches = evaluator.run(query)
+        matched = matches.mask & arrays.live
+        filters = _filter_masks(req, arrays)
+        selected = _all(matched, filters.values())
+        docs = np.flatnonzero(selected)
+        timed_out = evaluator.timed_out or time.perf_counter() - started >= self.time_limit
 
         limit = req.page * req.per_page
-        sortedby = sorting.FieldFacet("date", reverse=True) if req.sort == "date" else None
-        top = searcher.collector(limit=limit, sortedby=sortedby, filter=filter_q)
-        timed = collectors.TimeLimitCollector(top, self.time_limit, use_alarm=False)
-        timed_out = False
-        try:
-            searcher.search_with_collector(query, timed)
-        except collectors.TimeLimit:
-            timed_out = True
-        results = timed.results()
-
-        facets: dict[str, list[FacetValue]] = {}
-        total: int | None = None
-        if req.facets and not timed_out:
-            # Totals and facets get what is left of the same time budget.
-            try:
-                total, facets = self._count_and_facets(searcher, query, req, started + self.time_limit)
-            except collectors.TimeLimit:
-                timed_out = True
-        if total is None:
-            # len() runs the query once more, unscored, to count: only when the
-            # facet pass did not already count (it was 18% of in-process time).
-            total = results.scored_length() if timed_out else len(results)
-
+        ranked = _rank(docs, matches.score, arrays, req.sort, limit)
         start = (req.page - 1) * req.per_page
         terms = parsed.highlight_terms()
-        ranked = range(start, min(limit, results.scored_length()))
-        hits = [self._hit(results, n, terms) for n in ranked]
+        page_docs = ranked[start:limit]
+        hits = [self._hit(searcher.stored_fields(int(d)), float(matches.score[d]), terms) for d in page_docs]
 
+        facets: dict[str, list[FacetValue]] = {}
+        if req.facets and not timed_out:
+            facets = _facets(matched, filters, arrays)
         suggestion = None
         if req.suggest and req.page == 1 and not timed_out:
-            top_texts = [_text(results.fields(n)) for n in range(min(results.scored_length(), 5))]
+            top_texts = [_text(searcher.stored_fields(int(d))) for d in ranked[:5]]
             suggestion = suggest(parsed, searcher, top_texts, self)
         return SearchResult(
             query=parsed.text,
-            total=total,
+            total=len(docs),
             page=req.page,
             per_page=req.per_page,
             hits=hits,
@@ -218,54 +213,14 @@ class SearchEngine:
             timed_out=timed_out,
         )
 
-    def _count_and_facets(self, searcher: Searcher, query: Q.Query, req: SearchRequest, deadline: float):
-        """Exact total and facet counts from unscored passes (no BM25 work).
+    def _arrays(self, searcher: Searcher) -> IndexArrays:
+        """This thread's arrays for its current searcher (rebuilt when the searcher changes)."""
+        state = self._state()
+        if state.arrays is None or state.arrays.searcher is not searcher:
+            state.arrays = IndexArrays(searcher)
+        return state.arrays
 
-        A facet ignores its own filter, so after choosing `source=web` the other
-        sources are still listed with their counts and the user can switch.
-        Raises TimeLimit when the passes would end after `deadline` (perf_counter).
-        """
-        filtered = {"year": bool(req.date_from or req.date_to), "source": bool(req.source),
-                    "category": bool(req.category)}
-        # Whoosh's grouping collectors cost ~3x the matching itself; we list the
-        # matching documents once and count facet values from cached columns.
-        columns = self._facet_columns(searcher)
-        docs = _matching_docs(searcher, query, _filter_query(req), deadline)
-        counts = {name: Counter(map(columns[name].__getitem__, docs)) for name in FACETS if not filtered[name]}
-        for name in FACETS:
-            if filtered[name]:
-                others = _matching_docs(searcher, query, _filter_query(req, skip=name), deadline)
-                counts[name] = Counter(map(columns[name].__getitem__, others))
-        facets = {}
-        for name in FACETS:
-            values = [FacetValue(str(v), c) for v, c in counts[name].items() if v not in (None, "", b"")]
-            if name == "year":
-                values.sort(key=lambda fv: fv.value, reverse=True)
-            else:
-                values.sort(key=lambda fv: (-fv.count, fv.value))
-            facets[name] = values[:FACET_LIMIT]
-        return len(docs), facets
-
-    def _facet_columns(self, searcher: Searcher) -> dict[str, list]:
-        """Facet field values by docnum, read once per index version and shared by threads."""
-        key = (str(self._state().generation), searcher.reader().generation())
-        with self._cache_lock:
-            cached = self._columns
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        columns: dict[str, list] = {name: [] for name in FACETS}
-        for leaf, _offset in searcher.reader().leaf_readers():  # in docnum order
-            size = leaf.doc_count_all()
-            for name in FACETS:
-                # A segment where no document had this field has no column at all.
-                values = list(leaf.column_reader(name)) if leaf.has_column(name) else []
-                columns[name].extend(values if len(values) == size else [None] * size)
-        with self._cache_lock:
-            self._columns = (key, columns)
-        return columns
-
-    def _hit(self, results, n: int, terms: HighlightTerms) -> Hit:
-        fields = results.fields(n)
+    def _hit(self, fields: dict, score: float, terms: HighlightTerms) -> Hit:
         body = fields.get("body", "")
         title = fields.get("title", "") or fields.get("id", "")
         date = fields.get("date")
@@ -274,7 +229,7 @@ class SearchEngine:
             title=title,
             title_html=highlight_all(title, terms),
             snippet=make_snippet(body, terms),
-            score=float(results.score(n) or 0.0),
+            score=score,
             date=date.date() if isinstance(date, dt.datetime) else None,
             source=fields.get("source") or None,
             category=fields.get("category") or None,
@@ -310,94 +265,71 @@ class SearchEngine:
         return parse_query(q, self.max_query_chars, self.max_query_terms)
 
 
-def _matching_docs(searcher: Searcher, query: Q.Query, filter_q: Q.Query | None, deadline: float) -> list[int]:
-    """Docnums of every (live) document matching `query` and `filter_q`, unscored.
-
-    Boolean structure is evaluated with Python sets over each term's document
-    list (C-speed unions and intersections) instead of Whoosh's union and
-    intersection matchers, which cost several Python calls per document: on
-    84k articles the facet pass of `của các` went from ~1 s to ~0.1 s.
-    Raises TimeLimit when `deadline` (perf_counter) passes.
-    """
-    if filter_q is not None:
-        query = Q.And([query, filter_q])
-    docs: list[int] = []
-    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
-        found = _docset(query, sub, deadline)
-        docs.extend(sorted(n + offset for n in found) if offset else sorted(found))
-    if time.perf_counter() >= deadline:
-        raise collectors.TimeLimit()
-    return docs
-
-
-def _term_docset(q: Q.Term, searcher: Searcher) -> set[int]:
-    """Docnums of one term: whole posting blocks at a time when the segment has no deletions.
-
-    Whoosh's matcher yields one docnum per Python call (~0.5 µs each); a block
-    of up to 128 docnums is one unpickle.  This reads W3LeafMatcher's block
-    attributes, so it is tied to the pinned whoosh3 version (tests compare
-    it with Query.docs()); any other matcher takes the generic path.
-    """
-    try:
-        m = q.matcher(searcher, searcher.boolean_context())
-    except TermNotFound:
-        return set()
-    if type(m) is not W3LeafMatcher:
-        return set(m.all_ids()) if m.is_active() else set()
-    ids: list[int] = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        ids.extend(m._ids)
-        m._next_block()
-    return set(ids)
-
-
-def _docset(q: Q.Query, searcher: Searcher, deadline: float) -> set[int]:
-    """Docnums matching `q` in one segment's searcher (same set as q.docs(searcher))."""
-    if time.perf_counter() >= deadline:
-        raise collectors.TimeLimit()
-    kind = type(q)
-    if kind is Q.Term:
-        return _term_docset(q, searcher)
-    # Only node types whose matching is exactly the boolean meaning: subclasses
-    # that change how they match (selective ORs, minimum-match) go the generic way.
-    matcher = getattr(kind, "_matcher", None)
-    if matcher is Q.And._matcher and isinstance(q, Q.And):
-        sets = sorted((_docset(c, searcher, deadline) for c in q.subqueries), key=len)
-        return set.intersection(*sets) if sets else set()
-    if matcher is Q.Or._matcher and isinstance(q, Q.Or) and getattr(q, "minmatch", 0) <= 1:
-        out: set[int] = set()
-        for c in q.subqueries:
-            out |= _docset(c, searcher, deadline)
-        return out
-    if kind is Q.AndMaybe:
-        return _docset(q.subqueries[0], searcher, deadline)
-    if kind is Q.AndNot:
-        return _docset(q.subqueries[0], searcher, deadline) - _docset(q.subqueries[1], searcher, deadline)
-    found: set[int] = set()
-    for n, docnum in enumerate(q.docs(searcher), 1):
-        found.add(docnum)
-        if not n % 4096 and time.perf_counter() >= deadline:
-            raise collectors.TimeLimit()
-    return found
-
-
 def _text(fields: dict) -> str:
     return f"{fields.get('title', '')}\n{fields.get('body', '')}"
 
 
-def _filter_query(req: SearchRequest, skip: str | None = None) -> Q.Query | None:
-    """The filters of `req` as one query; `skip` leaves out one facet's own filter."""
-    clauses: list[Q.Query] = []
-    if req.source and skip != "source":
-        clauses.append(Q.Term("source", req.source))
-    if req.category and skip != "category":
-        clauses.append(Q.Term("category", req.category))
-    if (req.date_from or req.date_to) and skip != "year":
-        start = dt.datetime.combine(req.date_from, dt.time()) if req.date_from else None
-        end = dt.datetime.combine(req.date_to, dt.time.max) if req.date_to else None
-        clauses.append(Q.DateRange("date", start, end))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else Q.And(clauses)
+def _filter_masks(req: SearchRequest, arrays: IndexArrays) -> dict[str, np.ndarray]:
+    """One boolean mask per active filter, keyed by the facet it filters (year, source, category)."""
+    masks: dict[str, np.ndarray] = {}
+    for name, value in (("source", req.source), ("category", req.category)):
+        if value:
+            codes, values = arrays.codes(name)
+            code = values.index(value) if value in values[1:] else -1
+            masks[name] = codes == code
+    if req.date_from or req.date_to:
+        dates = arrays.numbers("date")
+        missing = np.uint64(arrays.reader.schema["date"].column_type._default)
+        mask = dates != missing
+        if req.date_from:
+            mask &= dates >= np.uint64(datetime_to_long(dt.datetime.combine(req.date_from, dt.time())))
+        if req.date_to:
+            mask &= dates <= np.uint64(datetime_to_long(dt.datetime.combine(req.date_to, dt.time.max)))
+        masks["year"] = mask
+    return masks
+
+
+def _all(mask: np.ndarray, others) -> np.ndarray:
+    out = mask.copy()
+    for other in others:
+        out &= other
+    return out
+
+
+def _rank(docs: np.ndarray, score: np.ndarray, arrays: IndexArrays, sort: str, limit: int) -> np.ndarray:
+    """The first `limit` of `docs`: by score (ties: index order), or newest first (ties: by score)."""
+    if not len(docs):
+        return docs
+    scores = score[docs]
+    if sort == "date":
+        dates = arrays.numbers("date")[docs].astype(np.float64)
+        dates[dates >= float(2**64 - 1)] = -np.inf  # undated documents last
+        order = np.lexsort((docs, -scores, -dates))
+        return docs[order[:limit]]
+    if len(docs) > limit:
+        # Keep everything that scores at least the limit-th best (ties included), then sort that.
+        kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = scores >= kth
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))
+    return docs[order[:limit]]
+
+
+def _facets(matched: np.ndarray, filters: dict[str, np.ndarray], arrays: IndexArrays) -> dict[str, list[FacetValue]]:
+    """Counts per facet value among the matches.
+
+    A facet ignores its own filter, so after choosing `source=web` the other
+    sources are still listed with their counts and the user can switch.
+    """
+    facets = {}
+    for name in FACETS:
+        selected = _all(matched, [m for other, m in filters.items() if other != name])
+        codes, values = arrays.codes(name)
+        counts = np.bincount(codes[selected], minlength=len(values))
+        found = [FacetValue(str(values[c]), int(counts[c])) for c in np.flatnonzero(counts) if c != 0]
+        if name == "year":
+            found.sort(key=lambda fv: fv.value, reverse=True)
+        else:
+            found.sort(key=lambda fv: (-fv.count, fv.value))
+        facets[name] = found[:FACET_LIMIT]
+    return facets

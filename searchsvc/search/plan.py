@@ -97,17 +97,27 @@ class _Selective(_Or):
                   if i not in chosen and sizes[i] <= self.ignore * doc_count]
         return rare, common
 
-    def _matcher(self, subs, searcher, context):
-        # (Overriding _matcher, not matcher, also tells the engine's set-based
-        # counting that this Or does not match the union of its clauses.)
-        parent = searcher.get_parent()
-        rare, common = self.split(parent.reader(), max(parent.doc_count_all(), 1))
+    def expand(self, reader, doc_count: int) -> tuple[Q.Query, float]:
+        """The plain query this stands for in an index of `doc_count` documents, and its boost.
+
+        The rare clauses are required, the common ones only add score.
+        """
+        rare, common = self.split(reader, doc_count)
         if not common:
-            return _Or(rare, boost=self.boost).matcher(searcher, context) if rare else NullMatcher()
+            return (_Or(rare, boost=self.boost) if rare else Q.NullQuery), 1.0
         required = rare[0] if len(rare) == 1 else _Or(rare)
         optional = common[0] if len(common) == 1 else _Or(common)
-        matcher = Q.AndMaybe(required, optional).matcher(searcher, context)
-        return matcher if self.boost == 1.0 else WrappingMatcher(matcher, self.boost)
+        return Q.AndMaybe(required, optional), self.boost
+
+    def _matcher(self, subs, searcher, context):
+        # (Overriding _matcher, not matcher, also tells set-based matching that
+        # this Or does not match the union of its clauses.)
+        parent = searcher.get_parent()
+        query, boost = self.expand(parent.reader(), max(parent.doc_count_all(), 1))
+        if query is Q.NullQuery:
+            return NullMatcher()
+        matcher = query.matcher(searcher, context)
+        return matcher if boost == 1.0 else WrappingMatcher(matcher, boost)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,247 @@
+"""The parts of a Whoosh index that scoring needs, as NumPy arrays over global docnums.
+
+Whoosh's matchers cost several Python calls per posting, which is what made a
+common syllable cost seconds on 84k articles.  Here a term's whole posting list
+is read block by block (one unpickle per 128 postings) into two arrays, and
+field lengths, deletions and facet columns are read once per segment, so a
+query costs a few vector operations per term instead of Python work per
+document.
+
+Segments never change once written (only their deletion sets do), so per-segment
+arrays are cached by segment id and shared across searchers and threads.
+
+This reads the block attributes of whoosh3's `W3LeafMatcher` (`_data`,
+`_blocklength`, `_byteids`, `_next_block`), so it is tied to the pinned whoosh3
+version; tests compare every term's arrays with Whoosh's own matcher.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh stores each field length as one byte (a lossy log scale); scoring sees
+# the decoded value, so decode through the same table.
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_TF = np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Postings:
+    ids: np.ndarray  # global docnums, ascending (deleted documents included)
+    tf: np.ndarray  # term frequency (Whoosh's posting weight) per docnum
+
+
+class _SegmentCache:
+    """Per-segment arrays keyed by (kind, segment id, ...), bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()
+        self._bytes = 0
+        self.max_bytes = max_bytes
+
+    def get(self, key: tuple, build):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                return value
+        value = build()
+        size = sum(getattr(v, "nbytes", 64) for v in value) if isinstance(value, tuple) else value.nbytes
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self._bytes += size
+            while self._bytes > self.max_bytes and len(self._items) > 1:
+                _key, old = self._items.popitem(last=False)
+                self._bytes -= sum(getattr(v, "nbytes", 64) for v in old) if isinstance(old, tuple) else old.nbytes
+        return value
+
+
+# Shared by every searcher and thread of the process.  Lengths and facet codes
+# are a few bytes per document and field; postings of frequent syllables are
+# re-read by many queries (`của`, `việt nam`), so they are worth keeping too.
+_SEGMENTS = _SegmentCache(max_bytes=64 << 20)
+_POSTINGS = _SegmentCache(max_bytes=256 << 20)
+
+
+def _segment_key(leaf) -> str:
+    """Which segment of which index folder (segment ids are only unique within an index)."""
+    segment = leaf.segment()
+    folder = getattr(leaf.storage(), "folder", "")
+    return f"{folder}/{segment.segid}" if segment is not None else f"mem/{id(leaf)}"
+
+
+class IndexArrays:
+    """Arrays for one searcher (one index version).  Build one per searcher and keep it."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers()) if not self.reader.is_atomic() else [(self.reader, 0)]
+        self.doc_count = self.reader.doc_count_all()
+        self._lengths: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, list]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self.live = self._live_mask()
+
+    def _live_mask(self) -> np.ndarray:
+        live = np.ones(self.doc_count, dtype=bool)
+        for leaf, offset in self.leaves:
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else ()
+            if deleted:
+                live[np.fromiter(deleted, dtype=np.int64, count=len(deleted)) + offset] = False
+        return live
+
+    # -- field lengths -------------------------------------------------------
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Decoded length of `fieldname` per docnum (0 where a document has none)."""
+        cached = self._lengths.get(fieldname)
+        if cached is not None:
+            return cached
+        parts = [
+            _SEGMENTS.get(("len", _segment_key(leaf), fieldname), lambda leaf=leaf: _segment_lengths(leaf, fieldname))
+            for leaf, _offset in self.leaves
+        ]
+        out = np.concatenate(parts) if parts else np.zeros(0)
+        self._lengths[fieldname] = out
+        return out
+
+    # -- postings ------------------------------------------------------------
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        """Every posting of one term across segments (deleted documents included: see `live`)."""
+        field = self.reader.schema[fieldname]
+        btext = field.to_bytes(text)
+        ids: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        for leaf, offset in self.leaves:
+            if (fieldname, btext) not in leaf:
+                continue
+            block_ids, block_tf = _POSTINGS.get(
+                (_segment_key(leaf), fieldname, btext),
+                lambda leaf=leaf: _leaf_postings(leaf, fieldname, btext, field.format),
+            )
+            ids.append(block_ids + offset if offset else block_ids)
+            tfs.append(block_tf)
+        if not ids:
+            return Postings(_EMPTY_IDS, _EMPTY_TF)
+        if len(ids) == 1:
+            return Postings(ids[0], tfs[0])
+        return Postings(np.concatenate(ids), np.concatenate(tfs))
+
+    # -- columns -------------------------------------------------------------
+
+    def codes(self, column: str) -> tuple[np.ndarray, list]:
+        """(code per docnum, value per code) for a sortable field; code 0 means no value."""
+        cached = self._codes.get(column)
+        if cached is None:
+            cached = self._codes[column] = self._build_codes(column)
+        return cached
+
+    def numbers(self, column: str) -> np.ndarray:
+        """A numeric sortable field's raw column values per docnum (DATETIME: Whoosh's long form;
+        a document without a value has the column's default, 2**64 - 1 for dates)."""
+        cached = self._numbers.get(column)
+        if cached is None:
+            default = self.reader.schema[column].column_type._default
+            parts = [
+                _SEGMENTS.get(("num", _segment_key(leaf), column),
+                              lambda leaf=leaf: _segment_numbers(leaf, column, default))
+                for leaf, _offset in self.leaves
+            ]
+            cached = self._numbers[column] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+        return cached
+
+    def _build_codes(self, column: str) -> tuple[np.ndarray, list]:
+        values: list = [None]
+        index: dict = {}
+        parts = []
+        for leaf, _offset in self.leaves:
+            local_codes, local_values = _SEGMENTS.get(("codes", _segment_key(leaf), column),
+                                                      lambda leaf=leaf: _segment_codes(leaf, column))
+            remap = np.zeros(len(local_values), dtype=np.int32)
+            for i, v in enumerate(local_values):
+                if v in (None, "", b""):
+                    continue
+                if v not in index:
+                    index[v] = len(values)
+                    values.append(v)
+                remap[i] = index[v]
+            parts.append(remap[local_codes])
+        return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)), values
+
+
+def _segment_codes(leaf, column: str) -> tuple[np.ndarray, list]:
+    """One segment's column as (code per document, distinct values in first-seen order)."""
+    size = leaf.doc_count_all()
+    column_values = list(leaf.column_reader(column)) if leaf.has_column(column) else []
+    if len(column_values) != size:  # a segment where no document had this field has no column
+        column_values = [None] * size
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in column_values), dtype=np.int32, count=size)
+    return codes, list(index)
+
+
+def _segment_numbers(leaf, column: str, default: int) -> np.ndarray:
+    size = leaf.doc_count_all()
+    if not leaf.has_column(column):
+        return np.full(size, default, dtype=np.uint64)
+    values = np.fromiter(leaf.column_reader(column, translate=False), dtype=np.uint64, count=size)
+    return values
+
+
+def _segment_lengths(leaf, fieldname: str) -> np.ndarray:
+    size = leaf.doc_count_all()
+    perdoc = leaf._perdoc  # whoosh3 keeps length columns in the per-document reader, not the schema
+    lenfield = f"_{fieldname}_len"
+    if not perdoc.has_column(lenfield):
+        return np.zeros(size)
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    raw = np.frombuffer(bytes(perdoc.column_reader(lenfield, LENGTHS_COLUMN).load()), dtype=np.uint8)
+    if len(raw) < size:  # trailing documents without the field have no byte written
+        raw = np.concatenate([raw, np.zeros(size - len(raw), dtype=np.uint8)])
+    return _LENGTH_OF_BYTE[raw[:size]]
+
+
+def _leaf_postings(leaf, fieldname: str, btext: bytes, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """All postings of one term in one segment, deleted documents included."""
+    m = leaf._terms.matcher(fieldname, btext, fmt)
+    if type(m) is not W3LeafMatcher:  # another codec: the generic (slow) way
+        ids, tfs = [], []
+        while m.is_active():
+            ids.append(m.id())
+            tfs.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
+    id_blocks: list[np.ndarray] = []
+    tf_blocks: list[np.ndarray] = []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_weights = m._data[0], m._data[1]
+        n = m._blocklength
+        block_ids = np.asarray(raw_ids, dtype=np.int64)
+        if not m._byteids:
+            block_ids = np.cumsum(block_ids)  # stored as deltas from the previous id (the first from 0)
+        id_blocks.append(block_ids)
+        if raw_weights is None:
+            tf_blocks.append(np.ones(n))
+        elif isinstance(raw_weights, float):
+            tf_blocks.append(np.full(n, raw_weights))
+        else:
+            tf_blocks.append(np.asarray(raw_weights, dtype=np.float64))
+        m._next_block()
+    if not id_blocks:
+        return _EMPTY_IDS, _EMPTY_TF
+    return np.concatenate(id_blocks), np.concatenate(tf_blocks)

@@ -1,0 +1,188 @@
+"""Evaluate a query plan with NumPy: which documents match, and each one's score.
+
+For the node types the planner builds — Term, Or, And, AndMaybe, AndNot and the
+selective Or of long questions — this gives the same matches and the same BM25F
+scores as Whoosh's matchers (up to float rounding), with boosts applied where
+Whoosh applies them.  The cost is a few vector operations per term over its
+whole posting list, instead of Python calls per posting and per document: on
+84k articles a two-syllable query of common words went from seconds to
+milliseconds.  Any other node (quoted phrases, ranges) runs through Whoosh's own
+matcher, segment by segment, and is folded into the arrays.
+
+    >>> matches = Evaluator(searcher, IndexArrays(searcher)).run(Q.Term("folded", "khi"))
+    >>> matches.mask.sum(), matches.score.max()
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+from .arrays import IndexArrays
+
+
+@dataclass
+class Matches:
+    mask: np.ndarray  # bool per docnum: the document matches
+    score: np.ndarray  # float64 per docnum; meaningful only where mask is True
+
+
+def supports(weighting: scoring.WeightingModel) -> bool:
+    """Whether scores can be computed here (BM25F and its subclasses); else use Whoosh."""
+    return isinstance(weighting, scoring.BM25F)
+
+
+class Evaluator:
+    def __init__(self, searcher: Searcher, arrays: IndexArrays, *, scored: bool = True,
+                 deadline: float | None = None) -> None:
+        self.searcher = searcher
+        self.parent = searcher.get_parent()
+        self.arrays = arrays
+        self.weighting = searcher.weighting
+        if scored and not supports(self.weighting):
+            raise TypeError(f"cannot score with {type(self.weighting).__name__}; BM25F only")
+        self.scored = scored
+        self.deadline = deadline
+        # Set when the deadline cut a Whoosh-matched node short: its matches are partial.
+        self.timed_out = False
+        self.n = arrays.doc_count
+
+    # -- entry point -----------------------------------------------------------
+
+    def run(self, q: Q.Query) -> Matches:
+        kind = type(q)
+        if kind is Q.Term:
+            return self._term(q)
+        if isinstance(q, type(Q.NullQuery)):
+            return self._empty()
+        if isinstance(q, Q.CompoundQuery) and len(q.subqueries) == 1:
+            # Whoosh's CompoundQuery.matcher() uses a lone child as it is (its boost unused).
+            return self.run(q.subqueries[0])
+        if isinstance(q, Q.CompoundQuery) and not q.subqueries:
+            return self._empty()
+        expand = getattr(q, "expand", None)
+        if expand is not None:  # the planner's selective Or: an AndMaybe chosen from index statistics
+            inner, boost = expand(self.parent.reader(), max(self.parent.doc_count_all(), 1))
+            return self._boosted(self.run(inner), boost)
+        matcher = getattr(kind, "_matcher", None)
+        if isinstance(q, Q.Or) and matcher is Q.Or._matcher:
+            return self._boosted(self._or(q.subqueries, getattr(q, "minmatch", 0) or 0), q.boost)
+        if isinstance(q, Q.And) and matcher is Q.And._matcher:
+            return self._boosted(self._and(q.subqueries), q.boost)
+        if kind is Q.AndMaybe:
+            return self._and_maybe(q.a, q.b)
+        if kind is Q.AndNot:
+            return self._and_not(q.a, q.b)
+        return self._whoosh(q)
+
+    # -- leaves ------------------------------------------------------------------
+
+    def _empty(self) -> Matches:
+        return Matches(np.zeros(self.n, dtype=bool), np.zeros(self.n))
+
+    def _term(self, q: Q.Term) -> Matches:
+        fieldname, text = q.fieldname, q.text
+        out = self._empty()
+        if fieldname not in self.searcher.schema:
+            return out
+        postings = self.arrays.postings(fieldname, text)
+        if not len(postings.ids):
+            return out
+        out.mask[postings.ids] = True
+        if self.scored:
+            out.score[postings.ids] = self._term_scores(fieldname, text, postings.ids, postings.tf) * q.boost
+        return out
+
+    def _term_scores(self, fieldname: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """BM25F exactly as whoosh.scoring.BM25FScorer computes it, for all postings at once."""
+        w = self.weighting
+        if not self.searcher.schema[fieldname].scorable:
+            return tf.copy()  # Whoosh scores such fields by their raw weight
+        idf = self.parent.idf(fieldname, text)
+        avgfl = self.parent.avg_field_length(fieldname) or 1
+        b = w._field_B.get(fieldname, w.B)
+        k1 = w.K1
+        fl = self.arrays.lengths(fieldname)[ids]
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+
+    def _whoosh(self, q: Q.Query) -> Matches:
+        """Any other node through Whoosh's matcher, one segment at a time (phrases, ranges)."""
+        out = self._empty()
+        subsearchers = self.searcher.subsearchers or [(self.searcher, 0)]
+        for sub, offset in subsearchers:
+            if self.timed_out:
+                break
+            context = sub.context(weighting=self.weighting) if self.scored else sub.boolean_context()
+            m = q.matcher(sub, context)
+            ids: list[int] = []
+            scores: list[float] = []
+            while m.is_active():
+                ids.append(m.id())
+                if self.scored:
+                    scores.append(m.score())
+                m.next()
+                if self.deadline is not None and not len(ids) % 256 and time.perf_counter() > self.deadline:
+                    self.timed_out = True
+                    break
+            if ids:
+                docnums = np.array(ids, dtype=np.int64) + offset
+                out.mask[docnums] = True
+                if self.scored:
+                    out.score[docnums] = scores  # Whoosh's matcher has applied the boost
+        return out
+
+    # -- combinations ------------------------------------------------------------
+
+    def _boosted(self, m: Matches, boost: float) -> Matches:
+        if boost != 1.0 and self.scored:
+            m.score *= boost
+        return m
+
+    def _or(self, subs, minmatch: int) -> Matches:
+        mask = np.zeros(self.n, dtype=bool)
+        score = np.zeros(self.n)
+        count = np.zeros(self.n, dtype=np.int16) if minmatch > 1 else None
+        for sub in subs:
+            m = self.run(sub)
+            mask |= m.mask
+            if self.scored:
+                score += np.where(m.mask, m.score, 0.0)
+            if count is not None:
+                count += m.mask
+        if count is not None:
+            mask &= count >= minmatch
+        return Matches(mask, score)
+
+    def _and(self, subs) -> Matches:
+        mask = np.ones(self.n, dtype=bool)
+        score = np.zeros(self.n)
+        for sub in subs:
+            m = self.run(sub)
+            mask &= m.mask
+            if self.scored:
+                score += np.where(m.mask, m.score, 0.0)
+            if not mask.any():
+                break
+        return Matches(mask, score)
+
+    def _and_maybe(self, a: Q.Query, b: Q.Query) -> Matches:
+        required = self.run(a)
+        if not required.mask.any():
+            return required
+        if self.scored:
+            optional = self.run(b)
+            required.score += np.where(optional.mask & required.mask, optional.score, 0.0)
+        return required
+
+    def _and_not(self, a: Q.Query, b: Q.Query) -> Matches:
+        kept = self.run(a)
+        if kept.mask.any():
+            unscored = Evaluator(self.searcher, self.arrays, scored=False, deadline=self.deadline)
+            kept.mask &= ~unscored.run(b).mask
+            self.timed_out |= unscored.timed_out
+        return kept
