@@ -458,6 +458,11 @@ def in_process(args, queries, index_dir, db, add) -> None:
 
 def over_http(args, queries, corpus, index_dir, db, env, add) -> None:
     """Over HTTP against the production server (waitress), and the FTS5 baseline server."""
+    # The mix repeats, so by default the server's result cache is off: the figures are
+    # searching, not dictionary look-ups (--http-cache measures the production default).
+    env = dict(env or {})
+    if not args.http_cache:
+        env["SEARCHSVC_RESULT_CACHE_SIZE"] = "0"
     for clients in (1, 8):
         port = free_port()
         serve = [PY, "-m", "searchsvc", "serve", "--corpus", str(corpus), "--index", str(index_dir),
@@ -531,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limitmb", type=int, default=0, help="SEARCHSVC_INDEX_LIMITMB (0: the default)")
     parser.add_argument("--rounds", type=int, default=3, help="measured passes over the query mix")
     parser.add_argument("--http-seconds", type=float, default=20.0, help="per HTTP run; 0 skips HTTP")
+    parser.add_argument("--http-cache", action="store_true",
+                        help="keep searchsvc's result cache on over HTTP (default: off, so repeats are searched)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--phases", default="build,query,http,reindex",
                         help="which measurements to run (later ones reuse the index and database left by build)")

@@ -86,16 +86,8 @@ class Evaluator:
         return Matches(np.zeros(self.n, dtype=bool), np.zeros(self.n))
 
     def _term(self, q: Q.Term) -> Matches:
-        fieldname, text = q.fieldname, q.text
         out = self._empty()
-        if fieldname not in self.searcher.schema:
-            return out
-        postings = self.arrays.postings(fieldname, text)
-        if not len(postings.ids):
-            return out
-        out.mask[postings.ids] = True
-        if self.scored:
-            out.score[postings.ids] = self._term_scores(fieldname, text, postings.ids, postings.tf) * q.boost
+        self._add_term(q, out.mask, out.score)
         return out
 
     def _term_scores(self, fieldname: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
@@ -148,6 +140,11 @@ class Evaluator:
         score = np.zeros(self.n)
         count = np.zeros(self.n, dtype=np.int16) if minmatch > 1 else None
         for sub in subs:
+            if type(sub) is Q.Term and count is None:
+                # The common case (a syllable's folded/exact/title forms): add the
+                # term's postings in place instead of building full arrays for it.
+                self._add_term(sub, mask, score)
+                continue
             m = self.run(sub)
             mask |= m.mask
             if self.scored:
@@ -157,6 +154,17 @@ class Evaluator:
         if count is not None:
             mask &= count >= minmatch
         return Matches(mask, score)
+
+    def _add_term(self, q: Q.Term, mask: np.ndarray, score: np.ndarray) -> None:
+        if q.fieldname not in self.searcher.schema:
+            return
+        postings = self.arrays.postings(q.fieldname, q.text)
+        if not len(postings.ids):
+            return
+        mask[postings.ids] = True
+        if self.scored:
+            # A term's docnums are distinct, so fancy-index += adds each once.
+            score[postings.ids] += self._term_scores(q.fieldname, q.text, postings.ids, postings.tf) * q.boost
 
     def _and(self, subs) -> Matches:
         mask = np.ones(self.n, dtype=bool)
