@@ -25,7 +25,7 @@ from .. import store
 from ..errors import BadRequest, IndexMissing, NotFound
 from .arrays import IndexArrays
 from .evaluate import Evaluator
-from .plan import DEFAULT_RANKING, Ranking, build_query
+from .plan import DEFAULT_RANKING, Ranking, SyllableBM25F, build_query
 from .query import HighlightTerms, ParsedQuery, parse_query
 from .snippets import highlight_all, make_snippet
 from .suggest import suggest
@@ -36,9 +36,12 @@ FACET_LIMIT = 20
 
 
 def weighting() -> scoring.WeightingModel:
+    # The probabilistic IDF (SyllableBM25F) rather than Whoosh's, which never
+    # lets `của`, `là`, `năm` fall below an eighth of a rare name: on the
+    # relevance harness's tuning questions MRR@10 went from 0.74 to 0.89.
     # Titles are short and all about the same length: length normalisation
     # there mostly adds noise, so it is weaker than for bodies.
-    return scoring.BM25F(B=0.75, K1=1.2, title_exact_B=0.3, title_folded_B=0.3, title_pairs_B=0.3)
+    return SyllableBM25F(B=0.75, K1=1.2, shared_idf=True, title_exact_B=0.3, title_folded_B=0.3, title_pairs_B=0.3)
 
 
 @dataclass

@@ -78,6 +78,10 @@ class Evaluator:
             return self._and_maybe(q.a, q.b)
         if kind is Q.AndNot:
             return self._and_not(q.a, q.b)
+        if kind is Q.Require:
+            return self._require(q.a, q.b)
+        if kind is Q.Phrase and q.slop == 1:
+            return self._phrase(q, None)
         return self._whoosh(q)
 
     # -- leaves ------------------------------------------------------------------
@@ -186,6 +190,76 @@ class Evaluator:
             optional = self.run(b)
             required.score += np.where(optional.mask & required.mask, optional.score, 0.0)
         return required
+
+    def _require(self, a: Q.Query, b: Q.Query) -> Matches:
+        """Documents matching both; scores from `a` only."""
+        unscored = Evaluator(self.searcher, self.arrays, scored=False, deadline=self.deadline)
+        within = unscored.run(b).mask
+        self.timed_out |= unscored.timed_out
+        if type(a) is Q.Phrase and a.slop == 1:
+            return self._phrase(a, within)
+        m = self.run(a)
+        m.mask &= within
+        return m
+
+    def _phrase(self, q: Q.Phrase, within: np.ndarray | None) -> Matches:
+        """Words at successive positions.  Scored as Whoosh scores a phrase: the sum of
+        its words' scores in the document, times the phrase's boost.
+
+        Only documents in `within` (those holding the phrase's pairs, see
+        plan.phrase) that contain every word get their positions checked, and a
+        two-word phrase whose pair is required needs no check at all.
+        """
+        fieldname = q.fieldname
+        field = self.searcher.schema[fieldname] if fieldname in self.searcher.schema else None
+        if field is None or not field.format or not field.format.supports("positions"):
+            return self._whoosh(q)
+        out = self._empty()
+        out.mask[:] = True if within is None else within
+        for word in q.words:
+            postings = self.arrays.postings(fieldname, word)
+            has_word = np.zeros(self.n, dtype=bool)
+            has_word[postings.ids] = True
+            out.mask &= has_word
+            if self.scored and len(postings.ids):
+                out.score[postings.ids] += self._term_scores(fieldname, word, postings.ids, postings.tf)
+        out.mask &= self.arrays.live
+        pair_proves_it = within is not None and len(q.words) == 2 and fieldname in ("folded", "title_folded")
+        if len(q.words) > 1 and not pair_proves_it:
+            candidates = np.flatnonzero(out.mask)
+            out.mask[candidates[~self._at_successive_positions(fieldname, q.words, candidates)]] = False
+        if self.scored and q.boost != 1.0:
+            out.score *= q.boost
+        return out
+
+    def _at_successive_positions(self, fieldname: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
+        """For each candidate docnum (ascending, holding every word): do the words occur in a row?"""
+        ok = np.zeros(len(candidates), dtype=bool)
+        field = self.searcher.schema[fieldname]
+        btexts = [field.to_bytes(w) for w in words]
+        for leaf, offset in self.arrays.leaves:
+            lo, hi = np.searchsorted(candidates, [offset, offset + leaf.doc_count_all()])
+            if lo == hi or any((fieldname, b) not in leaf for b in btexts):
+                continue
+            matchers = [leaf._terms.matcher(fieldname, b, field.format) for b in btexts]
+            for j in range(lo, hi):
+                doc = int(candidates[j]) - offset
+                starts: set[int] | None = None
+                for k, m in enumerate(matchers):
+                    if m.is_active() and m.id() < doc:
+                        m.skip_to(doc)
+                    if not m.is_active() or m.id() != doc:
+                        starts = None
+                        break
+                    shifted = {p - k for p in m.value_as("positions")}
+                    starts = shifted if starts is None else starts & shifted
+                    if not starts:
+                        break
+                ok[j] = bool(starts)
+                if self.deadline is not None and not j % 256 and time.perf_counter() > self.deadline:
+                    self.timed_out = True
+                    return ok
+        return ok
 
     def _and_not(self, a: Q.Query, b: Q.Query) -> Matches:
         kept = self.run(a)

@@ -16,6 +16,74 @@ from ..analysis import fold, tokenize
 from .query import HighlightTerms
 
 _WHITESPACE = re.compile(r"\s+")
+# Characters around a possible match that get tokenized (see tokens_near): enough
+# for the longest code or date form (`Nghị quyết số 57-NQ/TW`) to be read whole.
+NEAR_CHARS = 48
+
+
+def _char_fold_table() -> dict[int, str]:
+    """Each Latin letter to its folded ASCII letter, one character for one, so that
+    `text.translate(table)` keeps every offset of `text`."""
+    table: dict[int, str] = {}
+    for cp in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        folded = fold(chr(cp))
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            table[cp] = folded
+    return table
+
+
+_CHAR_FOLD = _char_fold_table()
+
+
+_RUNS = re.compile(r"[0-9]+|[a-z]+")
+
+
+def _near_pattern(folded_terms) -> re.Pattern[str] | None:
+    """A regex over char-folded text for every place a term can match, or None."""
+    alternatives: set[str] = set()
+    for term in folded_terms:
+        if not term:
+            continue
+        if not (term.isascii() and term.isalnum()):
+            return None
+        for run in {term, *_RUNS.findall(term)}:
+            # `2.209` and `2,5` are one number token: digits may be split by a separator.
+            alternatives.add("[.,]?".join(run) if run.isdigit() else re.escape(run))
+    if not alternatives:
+        return None
+    union = "|".join(sorted(alternatives, key=len, reverse=True))
+    return re.compile(r"(?<![0-9a-z])(?:" + union + r")(?![0-9a-z])")
+
+
+def tokens_near(text: str, folded_terms) -> list:
+    """The tokens of `text`, or only those within NEAR_CHARS of a possible match.
+
+    Tokenizing a whole article costs milliseconds, and a result page does it for
+    ten bodies plus five for the did-you-mean.  A character-for-character fold
+    (C speed) finds where the query's syllables can occur; only those stretches
+    are tokenized.  Numbers and codes, which the tokenizer joins and splits,
+    are looked for by their digit and letter runs (`nq57` in `57-NQ/TW`, `2209`
+    in `2.209`); anything else (dates) takes the whole text.
+    """
+    pattern = _near_pattern(folded_terms)
+    if pattern is None:
+        return tokenize(text)
+    windows: list[list[int]] = []
+    for m in pattern.finditer(text.translate(_CHAR_FOLD)):
+        lo, hi = max(0, m.start() - NEAR_CHARS), min(len(text), m.end() + NEAR_CHARS)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    tokens = []
+    for lo, hi in windows:
+        # Widen to whitespace so no token is cut in two.
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        tokens.extend(t._replace(start=t.start + lo, end=t.end + lo) for t in tokenize(text[lo:hi]))
+    return tokens
 FRAGMENT_CHARS = 220
 MAX_FRAGMENTS = 3
 # Text past this point is not scanned for snippets: a huge document must not
@@ -32,7 +100,7 @@ def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
     separated only by spaces are merged, so a phrase is one <mark>; when such
     runs exist, lone matches are left unmarked.
     """
-    tokens = tokenize(text)
+    tokens = tokens_near(text, [*terms.folded, *map(fold, terms.exact)])
     present = {t.term for t in tokens if t.term in terms.exact}
     folded = set(terms.folded) | {fold(e) for e in terms.exact - present}
     spans: list[tuple[int, int, str]] = []

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ..analysis import Token, tokenize
+from ..analysis import Token
+from .snippets import tokens_near
 from .query import ParsedQuery, Part
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def restore_accents(parsed: ParsedQuery, texts: list[str]) -> str | None:
     """The query with accents as the given documents write it, or None if nothing changes."""
     if not texts:
         return None
-    tokenized = [tokenize(t) for t in texts]
+    folded = [t.folded for part in parsed.positive_parts for t in part.syllables]
+    tokenized = [tokens_near(t, folded) for t in texts]
     restored: dict[int, list[str]] = {}
     changed = False
     for part in parsed.positive_parts:
