@@ -122,11 +122,17 @@ class _Selective(_Or):
 
 @dataclass(frozen=True)
 class Ranking:
-    exact_boost: float = 1.0  # extra weight when a typed accented syllable matches exactly
-    # Weight of the folded form of a syllable typed with marks (1.0: same as typed without).
-    folded_accented_boost: float = 1.0
+    """Weights of the query plan.  Defaults tuned on the tuning half of the relevance
+    harness (bench/relevance_tune.py; see bench/README.md, "Relevance")."""
+
+    # Extra weight when a syllable typed with marks matches exactly, and the weight of
+    # its folded form: an exact match scores 0.5 + 0.5, a differently accented one 0.5,
+    # so typed accents put exact matches first without doubling common syllables.
+    exact_boost: float = 0.5
+    folded_accented_boost: float = 0.5
     title_boost: float = 2.0
-    pair_boost: float = 1.5
+    # Adjacent-syllable pairs are the word-level evidence (most words are two syllables).
+    pair_boost: float = 2.5
     title_pair_boost: float = 2.0
     code_boost: float = 3.0
     phrase_exact_boost: float = 2.0
@@ -136,8 +142,9 @@ class Ranking:
     long_query: int = 5
     # Long queries: the rarest clauses whose document frequencies add up to this
     # share of the index find the candidates; the rest only add score to them
-    # (1.0: every clause finds candidates).  See _Selective.
-    candidate_budget: float = 1.0
+    # (1.0: every clause finds candidates).  See _Selective.  0.2 ranked the
+    # tuning questions exactly as 1.0 did, with less work per query.
+    candidate_budget: float = 0.2
     # Long queries: clauses in more than this share of the documents are dropped.
     ignore_df: float = 1.0
 
