@@ -192,6 +192,46 @@ def _segment_codes(leaf, column: str) -> tuple[np.ndarray, list]:
     return codes, list(index)
 
 
+class _PhraseChecks:
+    """Position checks already made, per (segment, field, words): docnum -> in a row?
+
+    A phrase of common syllables (`"tai nạn giao thông"`) has its positions
+    checked in a thousand documents; popular phrases are searched again and
+    again, and segments do not change, so each answer is kept.  Bounded by the
+    number of documents remembered over all phrases (least recently used first).
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, dict[int, bool]] = OrderedDict()
+        self._entries = 0
+        self._sizes: dict[tuple, int] = {}
+        self.max_entries = max_entries
+
+    def get(self, key: tuple) -> dict[int, bool]:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                found = self._items[key] = {}
+                self._sizes[key] = 0
+            self._items.move_to_end(key)
+            # Account for what was added since the last look.
+            self._entries += len(found) - self._sizes[key]
+            self._sizes[key] = len(found)
+            while self._entries > self.max_entries and len(self._items) > 1:
+                old_key, _old = self._items.popitem(last=False)
+                self._entries -= self._sizes.pop(old_key)
+            return found
+
+
+_PHRASE_CHECKS = _PhraseChecks(max_entries=1_000_000)
+
+
+def phrase_checks(leaf, fieldname: str, words: tuple[str, ...]) -> dict[int, bool]:
+    """The remembered position checks of `words` in `fieldname` of one segment (fill it in)."""
+    return _PHRASE_CHECKS.get((_segment_key(leaf), fieldname, words))
+
+
 def _segment_numbers(leaf, column: str, default: int) -> np.ndarray:
     size = leaf.doc_count_all()
     if not leaf.has_column(column):

@@ -23,7 +23,7 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from .arrays import IndexArrays
+from .arrays import IndexArrays, phrase_checks
 
 
 @dataclass
@@ -50,6 +50,11 @@ class Evaluator:
         self.deadline = deadline
         # Set when the deadline cut a Whoosh-matched node short: its matches are partial.
         self.timed_out = False
+        # Documents whose result still matters to the node being evaluated (None: all):
+        # an optional clause only scores documents that matched the required ones, a
+        # later clause of an And only those that matched the earlier ones.  Only the
+        # costly position checks of phrases use it; outside it a phrase may report no match.
+        self.scope: np.ndarray | None = None
         self.n = arrays.doc_count
 
     # -- entry point -----------------------------------------------------------
@@ -171,15 +176,22 @@ class Evaluator:
             score[postings.ids] += self._term_scores(q.fieldname, q.text, postings.ids, postings.tf) * q.boost
 
     def _and(self, subs) -> Matches:
-        mask = np.ones(self.n, dtype=bool)
+        mask = np.ones(self.n, dtype=bool) if self.scope is None else self.scope.copy()
         score = np.zeros(self.n)
-        for sub in subs:
-            m = self.run(sub)
-            mask &= m.mask
-            if self.scored:
-                score += np.where(m.mask, m.score, 0.0)
-            if not mask.any():
-                break
+        outer = self.scope
+        # Cheap clauses first: a phrase then checks positions only where the words matched.
+        ordered = sorted(subs, key=lambda q: isinstance(q, (Q.Phrase, Q.Require)))
+        try:
+            for sub in ordered:
+                m = self.run(sub)
+                mask &= m.mask
+                if self.scored:
+                    score += np.where(m.mask, m.score, 0.0)
+                if not mask.any():
+                    break
+                self.scope = mask
+        finally:
+            self.scope = outer
         return Matches(mask, score)
 
     def _and_maybe(self, a: Q.Query, b: Q.Query) -> Matches:
@@ -187,13 +199,17 @@ class Evaluator:
         if not required.mask.any():
             return required
         if self.scored:
-            optional = self.run(b)
+            outer, self.scope = self.scope, required.mask
+            try:
+                optional = self.run(b)
+            finally:
+                self.scope = outer
             required.score += np.where(optional.mask & required.mask, optional.score, 0.0)
         return required
 
     def _require(self, a: Q.Query, b: Q.Query) -> Matches:
         """Documents matching both; scores from `a` only."""
-        unscored = Evaluator(self.searcher, self.arrays, scored=False, deadline=self.deadline)
+        unscored = self._unscored()
         within = unscored.run(b).mask
         self.timed_out |= unscored.timed_out
         if type(a) is Q.Phrase and a.slop == 1:
@@ -201,6 +217,12 @@ class Evaluator:
         m = self.run(a)
         m.mask &= within
         return m
+
+    def _unscored(self) -> Evaluator:
+        """An evaluator for filtering clauses (no scores), sharing this one's scope and clock."""
+        other = Evaluator(self.searcher, self.arrays, scored=False, deadline=self.deadline)
+        other.scope = self.scope
+        return other
 
     def _phrase(self, q: Q.Phrase, within: np.ndarray | None) -> Matches:
         """Words at successive positions.  Scored as Whoosh scores a phrase: the sum of
@@ -224,6 +246,8 @@ class Evaluator:
             if self.scored and len(postings.ids):
                 out.score[postings.ids] += self._term_scores(fieldname, word, postings.ids, postings.tf)
         out.mask &= self.arrays.live
+        if self.scope is not None:
+            out.mask &= self.scope
         pair_proves_it = within is not None and len(q.words) == 2 and fieldname in ("folded", "title_folded")
         if len(q.words) > 1 and not pair_proves_it:
             candidates = np.flatnonzero(out.mask)
@@ -241,30 +265,44 @@ class Evaluator:
             lo, hi = np.searchsorted(candidates, [offset, offset + leaf.doc_count_all()])
             if lo == hi or any((fieldname, b) not in leaf for b in btexts):
                 continue
-            matchers = [leaf._terms.matcher(fieldname, b, field.format) for b in btexts]
-            for j in range(lo, hi):
-                doc = int(candidates[j]) - offset
-                starts: set[int] | None = None
-                for k, m in enumerate(matchers):
-                    if m.is_active() and m.id() < doc:
-                        m.skip_to(doc)
-                    if not m.is_active() or m.id() != doc:
-                        starts = None
-                        break
-                    shifted = {p - k for p in m.value_as("positions")}
-                    starts = shifted if starts is None else starts & shifted
-                    if not starts:
-                        break
-                ok[j] = bool(starts)
-                if self.deadline is not None and not j % 256 and time.perf_counter() > self.deadline:
-                    self.timed_out = True
-                    return ok
+            local = candidates[lo:hi] - offset
+            known = phrase_checks(leaf, fieldname, tuple(words))
+            todo = [int(d) for d in local if int(d) not in known]
+            if todo:
+                found = self._check_positions(leaf, fieldname, field, btexts, todo)
+                known.update(found)
+            ok[lo:hi] = [known.get(int(d), False) for d in local]
+            if self.timed_out:
+                break
         return ok
+
+    def _check_positions(self, leaf, fieldname: str, field, btexts: list[bytes], docs: list[int]) -> dict[int, bool]:
+        """Position check of one segment's docs (ascending) against Whoosh's postings."""
+        found: dict[int, bool] = {}
+        matchers = [leaf._terms.matcher(fieldname, b, field.format) for b in btexts]
+        for j, doc in enumerate(docs):
+            starts: set[int] | None = None
+            for k, m in enumerate(matchers):
+                if m.is_active() and m.id() < doc:
+                    m.skip_to(doc)
+                if not m.is_active() or m.id() != doc:
+                    starts = None
+                    break
+                shifted = {p - k for p in m.value_as("positions")}
+                starts = shifted if starts is None else starts & shifted
+                if not starts:
+                    break
+            found[doc] = bool(starts)
+            if self.deadline is not None and not j % 256 and time.perf_counter() > self.deadline:
+                self.timed_out = True
+                break
+        return found
 
     def _and_not(self, a: Q.Query, b: Q.Query) -> Matches:
         kept = self.run(a)
         if kept.mask.any():
-            unscored = Evaluator(self.searcher, self.arrays, scored=False, deadline=self.deadline)
+            unscored = self._unscored()
+            unscored.scope = kept.mask
             kept.mask &= ~unscored.run(b).mask
             self.timed_out |= unscored.timed_out
         return kept

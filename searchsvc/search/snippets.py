@@ -16,7 +16,13 @@ from ..analysis import fold, tokenize
 from .query import HighlightTerms
 
 _WHITESPACE = re.compile(r"\s+")
-# Characters around a possible match that get tokenized (see tokens_near): enough
+FRAGMENT_CHARS = 220
+MAX_FRAGMENTS = 3
+# Text past this point is not scanned for snippets: a huge document must not
+# make one result slow.  Its beginning still gives a fragment.
+SCAN_LIMIT = 100_000
+ELLIPSIS = "…"
+# Characters around a possible match that get tokenized (see token_windows): enough
 # for the longest code or date form (`Nghị quyết số 57-NQ/TW`) to be read whole.
 NEAR_CHARS = 48
 
@@ -55,19 +61,21 @@ def _near_pattern(folded_terms) -> re.Pattern[str] | None:
     return re.compile(r"(?<![0-9a-z])(?:" + union + r")(?![0-9a-z])")
 
 
-def tokens_near(text: str, folded_terms) -> list:
-    """The tokens of `text`, or only those within NEAR_CHARS of a possible match.
+def token_windows(text: str, folded_terms) -> list[tuple[int, list]]:
+    """(offset, tokens of text[offset:...]) for the stretches of `text` near possible
+    matches of `folded_terms`; the whole text as one stretch when it cannot tell.
 
     Tokenizing a whole article costs milliseconds, and a result page does it for
     ten bodies plus five for the did-you-mean.  A character-for-character fold
     (C speed) finds where the query's syllables can occur; only those stretches
     are tokenized.  Numbers and codes, which the tokenizer joins and splits,
     are looked for by their digit and letter runs (`nq57` in `57-NQ/TW`, `2209`
-    in `2.209`); anything else (dates) takes the whole text.
+    in `2.209`); anything else (dates) takes the whole text.  Token offsets are
+    relative to their stretch.
     """
     pattern = _near_pattern(folded_terms)
     if pattern is None:
-        return tokenize(text)
+        return [(0, tokenize(text))]
     windows: list[list[int]] = []
     for m in pattern.finditer(text.translate(_CHAR_FOLD)):
         lo, hi = max(0, m.start() - NEAR_CHARS), min(len(text), m.end() + NEAR_CHARS)
@@ -75,21 +83,15 @@ def tokens_near(text: str, folded_terms) -> list:
             windows[-1][1] = hi
         else:
             windows.append([lo, hi])
-    tokens = []
+    out = []
     for lo, hi in windows:
         # Widen to whitespace so no token is cut in two.
         while lo > 0 and not text[lo - 1].isspace():
             lo -= 1
         while hi < len(text) and not text[hi].isspace():
             hi += 1
-        tokens.extend(t._replace(start=t.start + lo, end=t.end + lo) for t in tokenize(text[lo:hi]))
-    return tokens
-FRAGMENT_CHARS = 220
-MAX_FRAGMENTS = 3
-# Text past this point is not scanned for snippets: a huge document must not
-# make one result slow.  Its beginning still gives a fragment.
-SCAN_LIMIT = 100_000
-ELLIPSIS = "…"
+        out.append((lo, tokenize(text[lo:hi])))
+    return out
 
 
 def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
@@ -100,13 +102,14 @@ def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
     separated only by spaces are merged, so a phrase is one <mark>; when such
     runs exist, lone matches are left unmarked.
     """
-    tokens = tokens_near(text, [*terms.folded, *map(fold, terms.exact)])
-    present = {t.term for t in tokens if t.term in terms.exact}
+    windows = token_windows(text, [*terms.folded, *map(fold, terms.exact)])
+    present = {t.term for _, tokens in windows for t in tokens if t.term in terms.exact}
     folded = set(terms.folded) | {fold(e) for e in terms.exact - present}
     spans: list[tuple[int, int, str]] = []
-    for tok in tokens:
-        if tok.term in present or tok.folded in folded:
-            spans.append((tok.start, tok.end, tok.folded))
+    for offset, tokens in windows:
+        for tok in tokens:
+            if tok.term in present or tok.folded in folded:
+                spans.append((tok.start + offset, tok.end + offset, tok.folded))
     spans.sort()
     merged: list[tuple[int, int, str]] = []
     for start, end, term in spans:

@@ -17,7 +17,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..analysis import Token
-from .snippets import tokens_near
+from .snippets import token_windows
 from .query import ParsedQuery, Part
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def restore_accents(parsed: ParsedQuery, texts: list[str]) -> str | None:
     if not texts:
         return None
     folded = [t.folded for part in parsed.positive_parts for t in part.syllables]
-    tokenized = [tokens_near(t, folded) for t in texts]
+    tokenized = [tokens for t in texts for _offset, tokens in token_windows(t, folded)]
     restored: dict[int, list[str]] = {}
     changed = False
     for part in parsed.positive_parts:
