@@ -63,3 +63,43 @@ def test_snippet_without_match_starts_at_the_beginning():
 def test_codes_mark_the_whole_citation():
     text = normalize_text("Thực hiện Nghị quyết số 57-NQ/TW của Bộ Chính trị.")
     assert marks(highlight_all(text, terms("nq 57"))) == ["Nghị quyết số 57-NQ/TW"]
+
+
+# Tokenizing only near possible matches must find exactly what tokenizing everything finds.
+_WINDOW_QUERIES = ["bien doi khi hau", "Hà Nội", "nghị quyết 57", "57-NQ/TW", "2.209", "thuỷ lợi", "UBND tỉnh",
+                   "kinh tế", "Việt Nam", "22/12/2024", "cao bang", "của", "World Cup", "đường"]
+
+
+def _sample_texts() -> list[str]:
+    from pathlib import Path
+
+    from searchsvc.ingest import read_document
+
+    root = Path(__file__).resolve().parent.parent / "corpus"
+    paths = sorted(p for p in root.rglob("*") if p.suffix in (".txt", ".html"))[::10]
+    return [read_document(root, p).body for p in paths]
+
+
+def test_windowed_tokenizing_finds_the_same_spans_as_full_tokenizing(monkeypatch):
+    import searchsvc.search.snippets as snippets
+
+    monkeypatch.setattr(snippets, "MAX_WINDOWS", 10**6)
+    texts = _sample_texts()
+    assert len(texts) >= 25
+    for q in _WINDOW_QUERIES:
+        terms = parse_query(q).highlight_terms()
+        for text in texts:
+            windowed = snippets.match_spans(text, terms)
+            with monkeypatch.context() as full:
+                full.setattr(snippets, "_near_pattern", lambda _terms: None)
+                expected = snippets.match_spans(text, terms)
+            assert windowed == expected, (q, text[:60])
+
+
+def test_a_text_full_of_matches_is_tokenized_only_in_its_first_stretches():
+    import searchsvc.search.snippets as snippets
+
+    text = " ".join(["Kinh tế tăng trưởng."] + ["Chuyện dài dòng không liên quan gì cả."] * 5) * 200
+    windows = snippets.token_windows(text, ["kinh", "te"])
+    assert len(windows) == snippets.MAX_WINDOWS
+    assert make_snippet(text, parse_query("kinh tế").highlight_terms()).count("<mark>") >= 1

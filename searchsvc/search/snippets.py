@@ -25,6 +25,10 @@ ELLIPSIS = "…"
 # Characters around a possible match that get tokenized (see token_windows): enough
 # for the longest code or date form (`Nghị quyết số 57-NQ/TW`) to be read whole.
 NEAR_CHARS = 48
+# At most this many such stretches per text: fragments are chosen among the first
+# ones, so an article that says `kinh tế` eighty times costs no more than one
+# that says it twenty times.
+MAX_WINDOWS = 24
 
 
 def _char_fold_table() -> dict[int, str]:
@@ -81,6 +85,8 @@ def token_windows(text: str, folded_terms) -> list[tuple[int, list]]:
         lo, hi = max(0, m.start() - NEAR_CHARS), min(len(text), m.end() + NEAR_CHARS)
         if windows and lo <= windows[-1][1]:
             windows[-1][1] = hi
+        elif len(windows) == MAX_WINDOWS:
+            break
         else:
             windows.append([lo, hi])
     out = []
