@@ -27,6 +27,7 @@ class Settings:
     index_procs: int = 0
     index_limitmb: int = 384
     result_cache_size: int = 512
+    search_concurrency: int = 0
 
 
 HELP: dict[str, str] = {
@@ -46,6 +47,8 @@ HELP: dict[str, str] = {
     "index_procs": "Indexing processes, each writing its own segments (0: one per CPU).",
     "index_limitmb": "Postings memory (MB) per indexing process; a full buffer closes a segment.",
     "result_cache_size": "Finished search results kept per server process for repeated requests (0: off).",
+    "search_concurrency": "Searches one process runs at once (0: one per CPU); further requests wait their"
+                          " turn. Python runs one thread at a time, so more only makes every search slower.",
 }
 
 

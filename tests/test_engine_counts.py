@@ -150,3 +150,79 @@ def test_a_fresh_engine_sees_deletions(tmp_path):
     after = engine.search(SearchRequest(q="Cao Bằng"))
     assert after.total == 0 and after.hits == []
     engine.close()
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Damerau distance exactly 1 (insert, delete, substitute, swap neighbours), by brute force."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def test_one_edit_terms_are_every_term_one_typo_away(churned_index):
+    """Did-you-mean's candidates, against a brute-force scan of the whole vocabulary."""
+    arrays = IndexArrays(churned_index)
+    vocabulary = [t for t in churned_index.reader().field_terms("folded") if t.isascii() and t.isalnum()]
+    words = ["khoa", "hocc", "nghi", "quyt", "bng", "vietnam", "caobang", "tinhh", "xyzzy", "a1b"]
+    words += vocabulary[::97][:40]
+    for word in words:
+        expected = sorted(t for t in vocabulary if _one_edit_apart(word, t))
+        assert arrays.terms_within_one_edit("folded", word) == expected, word
+    assert "khao" in arrays.terms_within_one_edit("folded", "khoa")  # a swap counts as one typo
+
+
+def test_searches_beyond_the_concurrency_wait_their_turn(fixture_index, monkeypatch):
+    """With one slot, eight threads searching at once never evaluate two queries together,
+    and every one of them (did-you-mean's inner search included) gets its answer."""
+    import threading
+    import time as time_module
+
+    import searchsvc.search.engine as engine_module
+
+    engine = SearchEngine(fixture_index, result_cache=0, concurrency=1)
+    inside: dict[int, int] = {}  # thread -> depth (did-you-mean searches inside a search)
+    peak, lock = [0], threading.Lock()
+    real_search = engine_module.SearchEngine._search
+
+    def counted_search(self, req):
+        me = threading.get_ident()
+        with lock:
+            inside[me] = inside.get(me, 0) + 1
+            peak[0] = max(peak[0], len(inside))
+        time_module.sleep(0.002)
+        try:
+            return real_search(self, req)
+        finally:
+            with lock:
+                inside[me] -= 1
+                if not inside[me]:
+                    del inside[me]
+
+    monkeypatch.setattr(engine_module.SearchEngine, "_search", counted_search)
+    results: list = []
+
+    def worker(q):
+        results.append(engine.search(SearchRequest(q=q)))
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in ["ha noi", "khí hậu", "hanoi xyzq", "nq57"] * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(results) == 8 and peak[0] == 1
+    engine.close()
+    # The same load with two slots does overlap (so the check above can fail).
+    engine = SearchEngine(fixture_index, result_cache=0, concurrency=2)
+    results.clear()
+    threads = [threading.Thread(target=worker, args=(q,)) for q in ["ha noi", "khí hậu"] * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(results) == 8 and peak[0] == 2
+    engine.close()

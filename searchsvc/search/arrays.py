@@ -139,6 +139,20 @@ class IndexArrays:
             return Postings(ids[0], tfs[0])
         return Postings(np.concatenate(ids), np.concatenate(tfs))
 
+    # -- vocabulary ----------------------------------------------------------
+
+    def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]:
+        """Indexed terms of `fieldname` one insertion, deletion, substitution or swap of
+        neighbouring letters away from `word` (ASCII letters and digits, as folded terms are).
+
+        Whoosh's `terms_within(fieldname, word, 1)` walks a Levenshtein automaton over
+        the lexicon (~0.6 s per misspelt word at 5k articles) and counts a swap as one
+        edit on a multi-segment reader but not on a single segment; here the ~36 x (2n + 1)
+        edits of the word are looked up in each segment's term set.
+        """
+        vocabularies = [_vocabulary(leaf, fieldname) for leaf, _offset in self.leaves]
+        return sorted(c for c in _edits1(word) if any(c in v for v in vocabularies))
+
     # -- columns -------------------------------------------------------------
 
     def codes(self, column: str) -> tuple[np.ndarray, list]:
@@ -230,6 +244,36 @@ _PHRASE_CHECKS = _PhraseChecks(max_entries=1_000_000)
 def phrase_checks(leaf, fieldname: str, words: tuple[str, ...]) -> dict[int, bool]:
     """The remembered position checks of `words` in `fieldname` of one segment (fill it in)."""
     return _PHRASE_CHECKS.get((_segment_key(leaf), fieldname, words))
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_VOCABULARIES: OrderedDict[tuple, frozenset[str]] = OrderedDict()
+_VOCABULARY_LOCK = threading.Lock()
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+    inserts = {a + c + b for a, b in splits for c in _ALPHABET}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}  # `khao` for `khoa`
+    return (deletes | replaces | inserts | swaps) - {word}
+
+
+def _vocabulary(leaf, fieldname: str) -> frozenset[str]:
+    """Every term of one segment's field (kept for the 64 most recently used segment fields)."""
+    key = (_segment_key(leaf), fieldname)
+    with _VOCABULARY_LOCK:
+        found = _VOCABULARIES.get(key)
+        if found is not None:
+            _VOCABULARIES.move_to_end(key)
+            return found
+    found = frozenset(leaf.field_terms(fieldname)) if fieldname in leaf.schema else frozenset()
+    with _VOCABULARY_LOCK:
+        _VOCABULARIES[key] = found
+        while len(_VOCABULARIES) > 64:
+            _VOCABULARIES.popitem(last=False)
+    return found
 
 
 def _segment_numbers(leaf, column: str, default: int) -> np.ndarray:

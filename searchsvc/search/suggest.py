@@ -17,6 +17,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..analysis import Token
+from .arrays import IndexArrays
 from .snippets import token_windows
 from .query import ParsedQuery, Part
 
@@ -79,7 +80,7 @@ def restore_accents(parsed: ParsedQuery, texts: list[str]) -> str | None:
     return _render(parsed, restored) if changed else None
 
 
-def _correct_spelling(parsed: ParsedQuery, searcher: Searcher) -> str | None:
+def _correct_spelling(parsed: ParsedQuery, searcher: Searcher, arrays: IndexArrays) -> str | None:
     reader = searcher.reader()
     changed = False
     words_by_part: dict[int, list[str]] = {}
@@ -88,7 +89,7 @@ def _correct_spelling(parsed: ParsedQuery, searcher: Searcher) -> str | None:
         for tok in part.syllables:
             word = tok.folded
             if tok.kind == "word" and len(word) > 2 and reader.doc_frequency("folded", word) == 0:
-                candidates = list(reader.terms_within("folded", word, 1))
+                candidates = arrays.terms_within_one_edit("folded", word)
                 if candidates:
                     word = max(candidates, key=lambda c: (reader.doc_frequency("folded", c), c))
                     changed = True
@@ -101,7 +102,7 @@ def suggest(parsed: ParsedQuery, searcher: Searcher, top_texts: list[str], engin
     """A better query to offer the user, or None."""
     if top_texts:
         return restore_accents(parsed, top_texts[:SOURCE_DOCS])
-    corrected = _correct_spelling(parsed, searcher)
+    corrected = _correct_spelling(parsed, searcher, engine.arrays_for(searcher))
     if corrected is None:
         return None
     from .types import SearchRequest

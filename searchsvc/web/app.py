@@ -76,6 +76,8 @@ class EngineHolder:
                         time_limit=self.settings.search_time_limit,
                         max_query_chars=self.settings.max_query_chars,
                         max_query_terms=self.settings.max_query_terms,
+                        result_cache=self.settings.result_cache_size,
+                        concurrency=self.settings.search_concurrency,
                     )
         return self._engine
 
