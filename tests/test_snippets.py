@@ -84,6 +84,7 @@ def test_windowed_tokenizing_finds_the_same_spans_as_full_tokenizing(monkeypatch
     import searchsvc.search.snippets as snippets
 
     monkeypatch.setattr(snippets, "MAX_WINDOWS", 10**6)
+    monkeypatch.setattr(snippets, "MAX_WINDOW_CHARS", 10**9)
     texts = _sample_texts()
     assert len(texts) >= 25
     for q in _WINDOW_QUERIES:
@@ -102,4 +103,7 @@ def test_a_text_full_of_matches_is_tokenized_only_in_its_first_stretches():
     text = " ".join(["Kinh tế tăng trưởng."] + ["Chuyện dài dòng không liên quan gì cả."] * 5) * 200
     windows = snippets.token_windows(text, ["kinh", "te"])
     assert len(windows) == snippets.MAX_WINDOWS
+    dense = " ".join(["Kinh tế và kinh tế."] * 2000)
+    covered = sum(len(" ".join(t.term for t in tokens)) for _, tokens in snippets.token_windows(dense, ["kinh"]))
+    assert covered < snippets.MAX_WINDOW_CHARS + 2 * snippets.NEAR_CHARS
     assert make_snippet(text, parse_query("kinh tế").highlight_terms()).count("<mark>") >= 1

@@ -39,6 +39,12 @@ class Postings:
     tf: np.ndarray  # term frequency (Whoosh's posting weight) per docnum
 
 
+def _size(value) -> int:
+    """Bytes an entry holds, counting at least the entry itself (empty arrays for absent terms)."""
+    data = sum(getattr(v, "nbytes", 64) for v in value) if isinstance(value, tuple) else value.nbytes
+    return max(data, 256)
+
+
 class _SegmentCache:
     """Per-segment arrays keyed by (kind, segment id, ...), bounded by their total size in bytes."""
 
@@ -55,14 +61,14 @@ class _SegmentCache:
                 self._items.move_to_end(key)
                 return value
         value = build()
-        size = sum(getattr(v, "nbytes", 64) for v in value) if isinstance(value, tuple) else value.nbytes
+        size = _size(value)
         with self._lock:
             if key not in self._items:
                 self._items[key] = value
                 self._bytes += size
             while self._bytes > self.max_bytes and len(self._items) > 1:
                 _key, old = self._items.popitem(last=False)
-                self._bytes -= sum(getattr(v, "nbytes", 64) for v in old) if isinstance(old, tuple) else old.nbytes
+                self._bytes -= _size(old)
         return value
 
 
@@ -87,6 +93,7 @@ class IndexArrays:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers()) if not self.reader.is_atomic() else [(self.reader, 0)]
+        self._keys = [_segment_key(leaf) for leaf, _offset in self.leaves]
         self.doc_count = self.reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
@@ -124,13 +131,16 @@ class IndexArrays:
         btext = field.to_bytes(text)
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for leaf, offset in self.leaves:
-            if (fieldname, btext) not in leaf:
-                continue
+        for (leaf, offset), key in zip(self.leaves, self._keys):
+            # Absent terms are cached too (as empty arrays): looking a term up in a
+            # segment's term index was a third of the time of a whole search at 84k.
             block_ids, block_tf = _POSTINGS.get(
-                (_segment_key(leaf), fieldname, btext),
-                lambda leaf=leaf: _leaf_postings(leaf, fieldname, btext, field.format),
+                (key, fieldname, btext),
+                lambda leaf=leaf: _leaf_postings(leaf, fieldname, btext, field.format)
+                if (fieldname, btext) in leaf else (_EMPTY_IDS, _EMPTY_TF),
             )
+            if not len(block_ids):
+                continue
             ids.append(block_ids + offset if offset else block_ids)
             tfs.append(block_tf)
         if not ids:

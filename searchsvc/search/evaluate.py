@@ -37,6 +37,20 @@ def supports(weighting: scoring.WeightingModel) -> bool:
     return isinstance(weighting, scoring.BM25F)
 
 
+class _PostingCounts:
+    """`doc_frequency()` from the (cached) posting arrays, for the selective Or's split:
+    the same count as the reader's (deleted documents included), and the postings
+    read for it are the ones the evaluation then uses."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self._evaluator = evaluator
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        if fieldname not in self._evaluator.searcher.schema:
+            return 0
+        return len(self._evaluator.arrays.postings(fieldname, text).ids)
+
+
 class Evaluator:
     def __init__(self, searcher: Searcher, arrays: IndexArrays, *, scored: bool = True,
                  deadline: float | None = None) -> None:
@@ -72,7 +86,7 @@ class Evaluator:
             return self._empty()
         expand = getattr(q, "expand", None)
         if expand is not None:  # the planner's selective Or: an AndMaybe chosen from index statistics
-            inner, boost = expand(self.parent.reader(), max(self.parent.doc_count_all(), 1))
+            inner, boost = expand(_PostingCounts(self), max(self.parent.doc_count_all(), 1))
             return self._boosted(self.run(inner), boost)
         matcher = getattr(kind, "_matcher", None)
         if isinstance(q, Q.Or) and matcher is Q.Or._matcher:

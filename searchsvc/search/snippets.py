@@ -25,10 +25,11 @@ ELLIPSIS = "…"
 # Characters around a possible match that get tokenized (see token_windows): enough
 # for the longest code or date form (`Nghị quyết số 57-NQ/TW`) to be read whole.
 NEAR_CHARS = 48
-# At most this many such stretches per text: fragments are chosen among the first
-# ones, so an article that says `kinh tế` eighty times costs no more than one
-# that says it twenty times.
-MAX_WINDOWS = 24
+# At most this many such stretches, and about this many characters of them, per
+# text: fragments are chosen among the first ones, so an article that says
+# `kinh tế` eighty times costs no more than one that says it a dozen times.
+MAX_WINDOWS = 12
+MAX_WINDOW_CHARS = 2400
 
 
 def _char_fold_table() -> dict[int, str]:
@@ -81,14 +82,19 @@ def token_windows(text: str, folded_terms) -> list[tuple[int, list]]:
     if pattern is None:
         return [(0, tokenize(text))]
     windows: list[list[int]] = []
+    covered = 0
     for m in pattern.finditer(text.translate(_CHAR_FOLD)):
         lo, hi = max(0, m.start() - NEAR_CHARS), min(len(text), m.end() + NEAR_CHARS)
         if windows and lo <= windows[-1][1]:
+            covered += hi - windows[-1][1]
             windows[-1][1] = hi
         elif len(windows) == MAX_WINDOWS:
             break
         else:
             windows.append([lo, hi])
+            covered += hi - lo
+        if covered >= MAX_WINDOW_CHARS:
+            break
     out = []
     for lo, hi in windows:
         # Widen to whitespace so no token is cut in two.

@@ -101,6 +101,8 @@ def _correct_spelling(parsed: ParsedQuery, searcher: Searcher, arrays: IndexArra
 def suggest(parsed: ParsedQuery, searcher: Searcher, top_texts: list[str], engine: SearchEngine) -> str | None:
     """A better query to offer the user, or None."""
     if top_texts:
+        if all(t.term != t.folded or not t.folded.isalpha() for p in parsed.positive_parts for t in p.syllables):
+            return None  # every word was typed with its marks: nothing to restore
         return restore_accents(parsed, top_texts[:SOURCE_DOCS])
     corrected = _correct_spelling(parsed, searcher, engine.arrays_for(searcher))
     if corrected is None:
