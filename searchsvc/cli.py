@@ -148,14 +148,16 @@ def analyze(text):
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
-@click.option("--threads", default=8, type=int, show_default=True, help="Worker threads.")
+@click.option("--threads", default=8, type=int, show_default=True, help="Threads per process.")
+@click.option("--workers", type=int, help=HELP["serve_workers"])
 @click.option("--reindex-every", help=HELP["reindex_every"])
-def serve(corpus_dir, index_dir, host, port, threads, reindex_every):
+def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every):
     """Serve the web form and the JSON API with the waitress production server."""
     from .server import serve as run_server
 
-    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every)
-    run_server(settings, host=host, port=port, threads=threads)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every,
+                             serve_workers=workers)
+    run_server(settings, host=host, port=port, threads=threads, workers=settings.serve_workers)
 
 
 @main.command()

@@ -1,12 +1,20 @@
 """Run the app under waitress (a production WSGI server with a thread pool).
 
-One process serves all threads, so an in-process reindex schedule runs exactly
-once however many threads answer requests.
+With `workers` > 1 the listening socket is opened once and that many waitress
+processes are forked to accept on it: searching is CPU work under Python's GIL,
+so one process uses one core however many threads it has.  The reindex schedule
+runs in the parent process only, so it runs exactly once however many workers
+and threads answer requests.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
+import threading
+import time
 
 from .settings import Settings
 
@@ -26,23 +34,102 @@ def ensure_index(settings: Settings) -> None:
         log.info("index built: %s", summary.line())
 
 
-def serve(settings: Settings, host: str, port: int, threads: int = 8) -> None:
+def serve(settings: Settings, host: str, port: int, threads: int = 8, workers: int = 1) -> None:
+    """Serve until stopped.  `workers`: processes (0: one per CPU)."""
+    ensure_index(settings)
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if workers == 1:
+        with _schedule(settings):
+            log.info("serving on http://%s:%d/ with %d threads", host, port, threads)
+            _waitress(settings, threads, host=host, port=port)
+        return
+    sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                backlog=1024)
+    children = [_fork_worker(settings, sock, threads) for _ in range(workers)]
+    sock.close()  # the workers hold it
+    log.info("serving on http://%s:%d/ with %d processes x %d threads", host, port, workers, threads)
+    stopping = threading.Event()
+
+    def stop(_signum, _frame) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with _schedule(settings):  # started after forking: no threads are copied into the workers
+        try:
+            while not stopping.is_set():
+                pid, _status = os.waitpid(-1, os.WNOHANG)
+                if pid:  # a worker died: stop the service rather than serve at part strength
+                    log.error("worker %d exited; stopping", pid)
+                    break
+                stopping.wait(0.5)
+        finally:
+            for pid in children:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            for pid in children:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+
+
+def _fork_worker(settings: Settings, sock: socket.socket, threads: int) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _exit_with_parent()
+        _waitress(settings, threads, sockets=[sock])
+    except BaseException:  # noqa: BLE001 - a worker must never return into the parent's code
+        log.exception("worker failed")
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the parent is gone (even killed with SIGKILL): no orphan
+    keeps the port."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _waitress(settings: Settings, threads: int, **listen) -> None:
     import waitress
 
     from .web.app import create_app
 
-    ensure_index(settings)
-    app = create_app(settings)
-    scheduler = None
-    if settings.reindex_every:
-        from .schedule import Scheduler, parse_interval
+    waitress.serve(create_app(settings), threads=threads, ident="searchsvc",
+                   clear_untrusted_proxy_headers=True, **listen)
 
-        scheduler = Scheduler(settings, parse_interval(settings.reindex_every))
-        scheduler.start_background()
-    log.info("serving on http://%s:%d/ with %d threads", host, port, threads)
-    try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="searchsvc",
-                       clear_untrusted_proxy_headers=True)
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
+
+class _schedule:
+    """The in-process reindex schedule, if configured, for the duration of a `with`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.scheduler = None
+
+    def __enter__(self):
+        if self.settings.reindex_every:
+            from .schedule import Scheduler, parse_interval
+
+            self.scheduler = Scheduler(self.settings, parse_interval(self.settings.reindex_every))
+            self.scheduler.start_background()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()

@@ -28,6 +28,7 @@ class Settings:
     index_limitmb: int = 384
     result_cache_size: int = 512
     search_concurrency: int = 0
+    serve_workers: int = 0
 
 
 HELP: dict[str, str] = {
@@ -49,6 +50,7 @@ HELP: dict[str, str] = {
     "result_cache_size": "Finished search results kept per server process for repeated requests (0: off).",
     "search_concurrency": "Searches one process runs at once (0: one per CPU); further requests wait their"
                           " turn. Python runs one thread at a time, so more only makes every search slower.",
+    "serve_workers": "Server processes for `serve`, sharing one listening socket (0: one per CPU).",
 }
 
 

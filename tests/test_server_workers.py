@@ -1,0 +1,84 @@
+"""`searchsvc serve --workers N`: N waitress processes on one socket, stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .procs import free_port, get_json, search_url, searchsvc, wait_healthy
+
+pytestmark = pytest.mark.server
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = open(f"/proc/{pid}/stat").read().split()[2] if os.path.exists(f"/proc/{pid}/stat") else "X"
+    return stat != "Z"
+
+
+def _wait_gone(pids: set[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _start(fixture_index, workers: int):
+    port = free_port()
+    proc = searchsvc("serve", "--index", str(fixture_index), "--host", "127.0.0.1", "--port", str(port),
+                     "--workers", str(workers), stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base, proc)
+    return proc, base
+
+
+def test_two_workers_answer_and_stop_with_the_parent(fixture_index):
+    proc, base = _start(fixture_index, 2)
+    try:
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda q: get_json(search_url(base, q)), ["ha noi", "khí hậu", "nq 57"] * 8))
+        assert all(status == 200 and body["total"] >= 1 for status, body in answers)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert _wait_gone(workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_workers_do_not_outlive_a_killed_parent(fixture_index):
+    proc, base = _start(fixture_index, 2)
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    proc.kill()  # SIGKILL: no chance to stop the workers itself
+    proc.wait(5)
+    assert _wait_gone(workers, timeout=10)
+    with pytest.raises(OSError):
+        get_json(base + "/healthz", timeout=2)
+
+
+def test_one_worker_is_a_single_process(fixture_index):
+    proc, base = _start(fixture_index, 1)
+    try:
+        assert _children(proc.pid) == set()
+        assert get_json(search_url(base, "ha noi"))[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
