@@ -184,7 +184,6 @@ def test_searches_beyond_the_concurrency_wait_their_turn(fixture_index, monkeypa
 
     import searchsvc.search.engine as engine_module
 
-    engine = SearchEngine(fixture_index, result_cache=0, concurrency=1)
     inside: dict[int, int] = {}  # thread -> depth (did-you-mean searches inside a search)
     peak, lock = [0], threading.Lock()
     real_search = engine_module.SearchEngine._search
@@ -204,25 +203,21 @@ def test_searches_beyond_the_concurrency_wait_their_turn(fixture_index, monkeypa
                     del inside[me]
 
     monkeypatch.setattr(engine_module.SearchEngine, "_search", counted_search)
-    results: list = []
 
-    def worker(q):
-        results.append(engine.search(SearchRequest(q=q)))
+    def search_at_once(engine: SearchEngine, queries: list[str]) -> list:
+        results: list = []
+        threads = [threading.Thread(target=lambda q=q: results.append(engine.search(SearchRequest(q=q))))
+                   for q in queries]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        engine.close()
+        return results
 
-    threads = [threading.Thread(target=worker, args=(q,)) for q in ["ha noi", "khí hậu", "hanoi xyzq", "nq57"] * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results = search_at_once(SearchEngine(fixture_index, result_cache=0, concurrency=1),
+                             ["ha noi", "khí hậu", "hanoi xyzq", "nq57"] * 2)
     assert len(results) == 8 and peak[0] == 1
-    engine.close()
     # The same load with two slots does overlap (so the check above can fail).
-    engine = SearchEngine(fixture_index, result_cache=0, concurrency=2)
-    results.clear()
-    threads = [threading.Thread(target=worker, args=(q,)) for q in ["ha noi", "khí hậu"] * 4]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results = search_at_once(SearchEngine(fixture_index, result_cache=0, concurrency=2), ["ha noi", "khí hậu"] * 4)
     assert len(results) == 8 and peak[0] == 2
-    engine.close()

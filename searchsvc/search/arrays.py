@@ -46,13 +46,14 @@ def _size(value) -> int:
 
 
 class _SegmentCache:
-    """Per-segment arrays keyed by (kind, segment id, ...), bounded by their total size in bytes."""
+    """Per-segment values keyed by (kind, segment id, ...), bounded by their total size in bytes."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, size=None) -> None:
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple, tuple] = OrderedDict()
         self._bytes = 0
         self.max_bytes = max_bytes
+        self._size = size or _size
 
     def get(self, key: tuple, build):
         with self._lock:
@@ -61,14 +62,14 @@ class _SegmentCache:
                 self._items.move_to_end(key)
                 return value
         value = build()
-        size = _size(value)
+        size = self._size(value)
         with self._lock:
             if key not in self._items:
                 self._items[key] = value
                 self._bytes += size
             while self._bytes > self.max_bytes and len(self._items) > 1:
                 _key, old = self._items.popitem(last=False)
-                self._bytes -= _size(old)
+                self._bytes -= self._size(old)
         return value
 
 
@@ -77,6 +78,8 @@ class _SegmentCache:
 # re-read by many queries (`của`, `việt nam`), so they are worth keeping too.
 _SEGMENTS = _SegmentCache(max_bytes=64 << 20)
 _POSTINGS = _SegmentCache(max_bytes=256 << 20)
+# Term sets for did-you-mean; about 80 bytes a term.
+_VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(terms) + 256)
 
 
 def _segment_key(leaf) -> str:
@@ -116,8 +119,8 @@ class IndexArrays:
         if cached is not None:
             return cached
         parts = [
-            _SEGMENTS.get(("len", _segment_key(leaf), fieldname), lambda leaf=leaf: _segment_lengths(leaf, fieldname))
-            for leaf, _offset in self.leaves
+            _SEGMENTS.get(("len", key, fieldname), lambda leaf=leaf: _segment_lengths(leaf, fieldname))
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
         ]
         out = np.concatenate(parts) if parts else np.zeros(0)
         self._lengths[fieldname] = out
@@ -160,7 +163,10 @@ class IndexArrays:
         edit on a multi-segment reader but not on a single segment; here the ~36 x (2n + 1)
         edits of the word are looked up in each segment's term set.
         """
-        vocabularies = [_vocabulary(leaf, fieldname) for leaf, _offset in self.leaves]
+        vocabularies = [
+            _VOCABULARIES.get(("vocab", key, fieldname), lambda leaf=leaf: _segment_vocabulary(leaf, fieldname))
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
+        ]
         return sorted(c for c in _edits1(word) if any(c in v for v in vocabularies))
 
     # -- columns -------------------------------------------------------------
@@ -177,21 +183,29 @@ class IndexArrays:
         a document without a value has the column's default, 2**64 - 1 for dates)."""
         cached = self._numbers.get(column)
         if cached is None:
-            default = self.reader.schema[column].column_type._default
+            default = self.missing(column)
             parts = [
-                _SEGMENTS.get(("num", _segment_key(leaf), column),
-                              lambda leaf=leaf: _segment_numbers(leaf, column, default))
-                for leaf, _offset in self.leaves
+                _SEGMENTS.get(("num", key, column), lambda leaf=leaf: _segment_numbers(leaf, column, default))
+                for (leaf, _offset), key in zip(self.leaves, self._keys)
             ]
             cached = self._numbers[column] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
         return cached
+
+    def missing(self, column: str) -> int:
+        """The value `numbers(column)` holds for a document without one."""
+        return self.reader.schema[column].column_type._default
+
+    def phrase_checks(self, segment: int, fieldname: str, words: tuple[str, ...]) -> dict[int, bool]:
+        """The remembered position checks of `words` in `fieldname` of the `segment`-th
+        leaf (docnum within the segment -> in a row?); callers fill it in."""
+        return _PHRASE_CHECKS.get((self._keys[segment], fieldname, words))
 
     def _build_codes(self, column: str) -> tuple[np.ndarray, list]:
         values: list = [None]
         index: dict = {}
         parts = []
-        for leaf, _offset in self.leaves:
-            local_codes, local_values = _SEGMENTS.get(("codes", _segment_key(leaf), column),
+        for (leaf, _offset), key in zip(self.leaves, self._keys):
+            local_codes, local_values = _SEGMENTS.get(("codes", key, column),
                                                       lambda leaf=leaf: _segment_codes(leaf, column))
             remap = np.zeros(len(local_values), dtype=np.int32)
             for i, v in enumerate(local_values):
@@ -251,14 +265,7 @@ class _PhraseChecks:
 _PHRASE_CHECKS = _PhraseChecks(max_entries=1_000_000)
 
 
-def phrase_checks(leaf, fieldname: str, words: tuple[str, ...]) -> dict[int, bool]:
-    """The remembered position checks of `words` in `fieldname` of one segment (fill it in)."""
-    return _PHRASE_CHECKS.get((_segment_key(leaf), fieldname, words))
-
-
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_VOCABULARIES: OrderedDict[tuple, frozenset[str]] = OrderedDict()
-_VOCABULARY_LOCK = threading.Lock()
 
 
 def _edits1(word: str) -> set[str]:
@@ -270,20 +277,9 @@ def _edits1(word: str) -> set[str]:
     return (deletes | replaces | inserts | swaps) - {word}
 
 
-def _vocabulary(leaf, fieldname: str) -> frozenset[str]:
-    """Every term of one segment's field (kept for the 64 most recently used segment fields)."""
-    key = (_segment_key(leaf), fieldname)
-    with _VOCABULARY_LOCK:
-        found = _VOCABULARIES.get(key)
-        if found is not None:
-            _VOCABULARIES.move_to_end(key)
-            return found
-    found = frozenset(leaf.field_terms(fieldname)) if fieldname in leaf.schema else frozenset()
-    with _VOCABULARY_LOCK:
-        _VOCABULARIES[key] = found
-        while len(_VOCABULARIES) > 64:
-            _VOCABULARIES.popitem(last=False)
-    return found
+def _segment_vocabulary(leaf, fieldname: str) -> frozenset[str]:
+    """Every term of one segment's field."""
+    return frozenset(leaf.field_terms(fieldname)) if fieldname in leaf.schema else frozenset()
 
 
 def _segment_numbers(leaf, column: str, default: int) -> np.ndarray:

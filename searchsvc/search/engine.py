@@ -300,8 +300,7 @@ def _filter_masks(req: SearchRequest, arrays: IndexArrays) -> dict[str, np.ndarr
             masks[name] = codes == code
     if req.date_from or req.date_to:
         dates = arrays.numbers("date")
-        missing = np.uint64(arrays.reader.schema["date"].column_type._default)
-        mask = dates != missing
+        mask = dates != np.uint64(arrays.missing("date"))
         if req.date_from:
             mask &= dates >= np.uint64(datetime_to_long(dt.datetime.combine(req.date_from, dt.time())))
         if req.date_to:
@@ -323,8 +322,9 @@ def _rank(docs: np.ndarray, score: np.ndarray, arrays: IndexArrays, sort: str, l
         return docs
     scores = score[docs]
     if sort == "date":
-        dates = arrays.numbers("date")[docs].astype(np.float64)
-        dates[dates >= float(2**64 - 1)] = -np.inf  # undated documents last
+        raw = arrays.numbers("date")[docs]
+        dates = raw.astype(np.float64)
+        dates[raw == np.uint64(arrays.missing("date"))] = -np.inf  # undated documents last
         order = np.lexsort((docs, -scores, -dates))
         return docs[order[:limit]]
     if len(docs) > limit:

@@ -23,7 +23,7 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from .arrays import IndexArrays, phrase_checks
+from .arrays import IndexArrays
 
 
 @dataclass
@@ -275,12 +275,12 @@ class Evaluator:
         ok = np.zeros(len(candidates), dtype=bool)
         field = self.searcher.schema[fieldname]
         btexts = [field.to_bytes(w) for w in words]
-        for leaf, offset in self.arrays.leaves:
+        for segment, (leaf, offset) in enumerate(self.arrays.leaves):
             lo, hi = np.searchsorted(candidates, [offset, offset + leaf.doc_count_all()])
-            if lo == hi or any((fieldname, b) not in leaf for b in btexts):
+            if lo == hi:  # (a candidate holds every word, so its segment has every term)
                 continue
             local = candidates[lo:hi] - offset
-            known = phrase_checks(leaf, fieldname, tuple(words))
+            known = self.arrays.phrase_checks(segment, fieldname, tuple(words))
             todo = [int(d) for d in local if int(d) not in known]
             if todo:
                 found = self._check_positions(leaf, fieldname, field, btexts, todo)

@@ -10,6 +10,7 @@ full analyzer chain and scores fragments in Python.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 from ..analysis import fold, tokenize
@@ -49,8 +50,10 @@ _CHAR_FOLD = _char_fold_table()
 _RUNS = re.compile(r"[0-9]+|[a-z]+")
 
 
-def _near_pattern(folded_terms) -> re.Pattern[str] | None:
-    """A regex over char-folded text for every place a term can match, or None."""
+@lru_cache(maxsize=1024)
+def _near_pattern(folded_terms: frozenset[str]) -> re.Pattern[str] | None:
+    """A regex over char-folded text for every place a term can match, or None.
+    (Built once per query, not once per result text.)"""
     alternatives: set[str] = set()
     for term in folded_terms:
         if not term:
@@ -78,7 +81,7 @@ def token_windows(text: str, folded_terms) -> list[tuple[int, list]]:
     in `2.209`); anything else (dates) takes the whole text.  Token offsets are
     relative to their stretch.
     """
-    pattern = _near_pattern(folded_terms)
+    pattern = _near_pattern(frozenset(folded_terms))
     if pattern is None:
         return [(0, tokenize(text))]
     windows: list[list[int]] = []
