@@ -5,6 +5,12 @@ Every text is indexed twice — `exact` (accents kept, tone marks normalised) an
 can still prefer exact matches.  `pairs` holds folded adjacent-syllable pairs
 (`bien_doi`, `doi_khi`): Vietnamese words are mostly two syllables, and pairs
 give word-level ranking without a word segmenter.
+
+A syllable typed with marks must match those marks (`exact`), except in a
+document typed without diacritics (analysis/marks.py): such a document's folded
+terms are indexed once more in `plain`/`title_plain`, which an accented query
+syllable matches by its folded form.  `exact_pairs` (accented pairs, counts
+only) tells accent restoration how the corpus writes two syllables in a row.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from typing import Any
 
 from whoosh import fields
 
-from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
+from .analysis import ExactAnalyzer, ExactPairsAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_without_marks
+from .analysis.whoosh_analyzers import analyzed
 from .ingest import Document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> fields.Schema:
@@ -35,6 +42,10 @@ def build_schema() -> fields.Schema:
         title_exact=fields.TEXT(analyzer=exact, phrase=True),
         title_folded=fields.TEXT(analyzer=folded, phrase=True),
         title_pairs=fields.TEXT(analyzer=pairs, phrase=False),
+        # Only documents typed without diacritics: their folded terms again.
+        plain=fields.TEXT(analyzer=folded, phrase=True),
+        title_plain=fields.TEXT(analyzer=folded, phrase=True),
+        exact_pairs=fields.TEXT(analyzer=ExactPairsAnalyzer(), phrase=False),
         # Filters, facets and sorting (columns make them cheap per hit).
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),
@@ -58,9 +69,13 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "title_exact": doc.title,
         "title_folded": doc.title,
         "title_pairs": doc.title,
+        "exact_pairs": doc.body,
         "hash": doc.content_hash,
         "size": doc.size,
     }
+    if unmarked(doc):
+        values["plain"] = doc.body
+        values["title_plain"] = doc.title
     # Empty strings would become an empty term; leave the field out instead.
     if doc.source:
         values["source"] = doc.source
@@ -72,3 +87,11 @@ def document_fields(doc: Document) -> dict[str, Any]:
         values["date"] = dt.datetime.combine(doc.date, dt.time())
         values["year"] = str(doc.date.year)
     return values
+
+
+def unmarked(doc: Document) -> bool:
+    """Whether the document (title and body together) was typed without diacritics.
+
+    The analyses are the ones the fields reuse (memoised), so this costs a count.
+    """
+    return written_without_marks(analyzed(doc.title).tokens + analyzed(doc.body).tokens)

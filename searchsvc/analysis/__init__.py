@@ -6,11 +6,13 @@ adjacent-pair fields).
 """
 
 from searchsvc.analysis.fold import fold
+from searchsvc.analysis.marks import written_without_marks
 from searchsvc.analysis.normalize import normalize_text
 from searchsvc.analysis.tokenize import Token, tokenize
 from searchsvc.analysis.tones import place_tone
 from searchsvc.analysis.whoosh_analyzers import (
     ExactAnalyzer,
+    ExactPairsAnalyzer,
     FoldedAnalyzer,
     PairsAnalyzer,
     analyze_fields,
@@ -18,6 +20,7 @@ from searchsvc.analysis.whoosh_analyzers import (
 
 __all__ = [
     "ExactAnalyzer",
+    "ExactPairsAnalyzer",
     "FoldedAnalyzer",
     "PairsAnalyzer",
     "Token",
@@ -26,4 +29,5 @@ __all__ = [
     "normalize_text",
     "place_tone",
     "tokenize",
+    "written_without_marks",
 ]
