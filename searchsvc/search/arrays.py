@@ -78,6 +78,8 @@ class _SegmentCache:
 # re-read by many queries (`của`, `việt nam`), so they are worth keeping too.
 _SEGMENTS = _SegmentCache(max_bytes=64 << 20)
 _POSTINGS = _SegmentCache(max_bytes=256 << 20)
+# Document frequencies per segment and term, as 1-tuples (about 200 bytes an entry).
+_FREQUENCIES = _SegmentCache(max_bytes=16 << 20, size=lambda value: 200)
 # Term sets for did-you-mean; about 80 bytes a term.
 _VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(terms) + 256)
 
@@ -153,6 +155,19 @@ class IndexArrays:
         return Postings(np.concatenate(ids), np.concatenate(tfs))
 
     # -- vocabulary ----------------------------------------------------------
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term (deleted ones included, as Whoosh counts), from each
+        segment's term index, remembered per segment: accent restoration asks about
+        dozens of spellings and pairs per query, most of them absent."""
+        if fieldname not in self.reader.schema:
+            return 0
+        btext = self.reader.schema[fieldname].to_bytes(text)
+        return sum(
+            _FREQUENCIES.get((key, fieldname, btext),
+                             lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
+        )
 
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]:
         """Indexed terms of `fieldname` one insertion, deletion, substitution or swap of
