@@ -123,10 +123,22 @@ def search(query, index_dir, page, per_page, sort, as_json):
     def plain(marked: str) -> str:
         return html.unescape(re.sub(r"</?mark>", lambda m: "[" if m.group() == "<mark>" else "]", marked))
 
-    click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
-    if result.suggestion:
-        click.echo(f"did you mean: {result.suggestion}")
+    if result.browse:
+        click.echo(f"{result.total} documents, newest first ({result.took_ms:.0f} ms)")
+    elif result.corrected_query:
+        click.echo(f"no results for {result.query!r}; showing {result.total} results for "
+                   f"{result.corrected_query!r} ({result.took_ms:.0f} ms)")
+    else:
+        click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
+        if result.suggestion:
+            click.echo(f"did you mean: {result.suggestion}")
+    if result.total_approximate:
+        click.echo(f"{result.total_approximate} more match only when accents are ignored (listed after these)")
+    shown_approximate = False
     for i, hit in enumerate(result.hits, start=(page - 1) * per_page + 1):
+        if hit.approximate and not shown_approximate:
+            click.echo("\n-- approximate: match only when accents are ignored --")
+            shown_approximate = True
         date = hit.date.isoformat() if hit.date else "-"
         click.echo(f"\n{i}. {plain(hit.title_html)}  [{hit.score:.2f}]")
         click.echo(f"   {hit.id} · {date} · {hit.source or '-'}")
