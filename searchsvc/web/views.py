@@ -16,7 +16,7 @@ from .app import checked_doc_id, get_engine, get_settings
 bp = Blueprint("views", __name__)
 
 # Parameters the form sends; links rebuilt from the current page keep exactly these.
-FORM_PARAMS = ("q", "sort", "from", "to", "source", "category", "per_page", "page")
+FORM_PARAMS = ("q", "sort", "from", "to", "source", "category", "per_page", "page", "autocorrect")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 PAGE_WINDOW = 4  # page links shown on each side of the current page
 
@@ -49,10 +49,13 @@ def search_page():
         "error": None,
         "url_with": lambda changes: _url_with(form, changes),
     }
-    if "q" not in form:
-        context["documents"] = _document_count()
-        return render_template("search.html", **context)
     settings = get_settings()
+    if not form:
+        # The landing page: what the service holds, and the latest releases (browse).
+        context["documents"] = _document_count()
+        context["landing"] = True
+        if context["documents"] is None:
+            return render_template("search.html", **context)
     try:
         req = parse_search_params(request.args, settings)
         result = get_engine().search(req)  # may refuse the query too ('!!!' has no words)
