@@ -106,7 +106,8 @@ def search(query, index_dir, page, per_page, sort, as_json):
 
     settings = load_settings(index_dir=index_dir)
     engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars,
-                          max_query_terms=settings.max_query_terms)
+                          max_query_terms=settings.max_query_terms, time_limit=settings.search_time_limit,
+                          approximate_below=settings.approximate_below)
     try:
         result = engine.search(SearchRequest(q=query, page=page, per_page=per_page, sort=sort))
     except SearchServiceError as exc:
