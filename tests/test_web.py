@@ -368,7 +368,10 @@ def test_home_page(client):
     assert q is not None and not q.get("value")
     assert page.find("button", string="Tìm kiếm")
     assert page.find(id="doc-count").get_text(" ", strip=True) == f"Đang có {N_DOCS} văn bản trong chỉ mục."
-    assert page.find(class_="hit") is None
+    # The latest releases are listed (browse), newest first, linking to plain document pages.
+    dates = [t["datetime"] for t in page.select(".hit time")]
+    assert len(page.select(".hit")) == 10 and dates == sorted(dates, reverse=True)
+    assert all("?" not in a["href"] for a in page.select(".hit h2 a"))
     # A blank query is the same as none.
     assert client.get("/?q=++").status_code == 200
 
