@@ -116,7 +116,7 @@ ALLOWED = {
                                                            "autocomplete", "maxlength"},
     "button": {"type", "class"}, "select": {"name"}, "option": {"value", "selected"}, "p": {"class", "id", "role"},
     "section": {"class", "id", "aria-label"}, "em": set(), "strong": set(), "ul": set(), "li": {"class"},
-    "article": {"class"}, "h1": set(), "h2": set(), "h3": set(), "mark": set(), "time": {"datetime"},
+    "article": {"class"}, "h1": set(), "h2": {"class", "id"}, "h3": set(), "mark": set(), "time": {"datetime"},
     "span": {"class", "aria-current"}, "nav": {"class", "aria-label"}, "aside": {"class", "aria-label"},
 }
 

@@ -169,6 +169,17 @@ class IndexArrays:
             for (leaf, _offset), key in zip(self.leaves, self._keys)
         )
 
+    def present(self, fieldname: str, words) -> list[str]:
+        """Those of `words` that some segment's `fieldname` holds (from per-segment term sets)."""
+        vocabularies = self._vocabularies(fieldname)
+        return [w for w in words if any(w in v for v in vocabularies)]
+
+    def _vocabularies(self, fieldname: str) -> list[frozenset[str]]:
+        return [
+            _VOCABULARIES.get(("vocab", key, fieldname), lambda leaf=leaf: _segment_vocabulary(leaf, fieldname))
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
+        ]
+
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]:
         """Indexed terms of `fieldname` one insertion, deletion, substitution or swap of
         neighbouring letters away from `word` (ASCII letters and digits, as folded terms are).
@@ -178,10 +189,7 @@ class IndexArrays:
         edit on a multi-segment reader but not on a single segment; here the ~36 x (2n + 1)
         edits of the word are looked up in each segment's term set.
         """
-        vocabularies = [
-            _VOCABULARIES.get(("vocab", key, fieldname), lambda leaf=leaf: _segment_vocabulary(leaf, fieldname))
-            for (leaf, _offset), key in zip(self.leaves, self._keys)
-        ]
+        vocabularies = self._vocabularies(fieldname)
         return sorted(c for c in _edits1(word) if any(c in v for v in vocabularies))
 
     # -- columns -------------------------------------------------------------

@@ -39,13 +39,18 @@ from .snippets import token_windows
 
 # Candidates kept per syllable (most frequent first): the pair look-ups grow with
 # the square of this.
-MAX_CANDIDATES = 6
+MAX_CANDIDATES = 5
+# Longer queries (questions, pasted sentences) get no restoration: its look-ups grow
+# with the length, and a suggestion that rewrites a whole sentence helps little.
+MAX_SYLLABLES = 10
 # How much a syllable's own typed spelling is favoured when every spelling competes.
 TYPED_BONUS = log(2.0)
 
 
 class Vocabulary(Protocol):
     def doc_frequency(self, fieldname: str, text: str) -> int: ...
+
+    def present(self, fieldname: str, words) -> list[str]: ...
 
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]: ...
 
@@ -60,7 +65,8 @@ def _candidates(tok: Token, vocab: Vocabulary, free: bool) -> list[tuple[str, fl
         # Misspelt: the syllables one edit away compete, and the context decides.
         near = vocab.terms_within_one_edit("folded", tok.folded)
         folds = sorted(near, key=lambda c: -vocab.doc_frequency("folded", c))[:MAX_CANDIDATES] or folds
-    counted = [(form, vocab.doc_frequency("exact", form)) for f in folds for form in spellings(f)]
+    forms = vocab.present("exact", [form for f in folds for form in spellings(f)])
+    counted = [(form, vocab.doc_frequency("exact", form)) for form in forms]
     found = sorted(((f, n) for f, n in counted if n), key=lambda fn: -fn[1])[:MAX_CANDIDATES]
     if typed_marks and tok.term not in {f for f, _ in found}:
         found.append((tok.term, 0))
@@ -107,13 +113,16 @@ def _cased(runs: dict[int, list[str]], texts: list[str]) -> dict[int, list[str]]
     neighbour in the run (or alone, for a one-syllable run); others stay as they are."""
     if not texts:
         return runs
-    folded = sorted({fold(w) for words in runs.values() for w in words})
-    # (syllable, neighbour on the left or right) -> surface forms seen
+    wanted = {w for words in runs.values() for w in words}
+    folded = sorted({fold(w) for w in wanted})
+    # (syllable, "<" left neighbour | ">" right neighbour | "" alone) -> surface forms seen
     seen: dict[tuple[str, str, str], Counter[str]] = {}
     for text in texts:
         for offset, tokens in token_windows(text, folded):
             words = [t for t in tokens if t.kind in ("word", "number")]
             for i, tok in enumerate(words):
+                if tok.term not in wanted:
+                    continue
                 surface = text[offset + tok.start: offset + tok.end]
                 left = words[i - 1].term if i and tok.joined else ""
                 right = words[i + 1].term if i + 1 < len(words) and words[i + 1].joined else ""
@@ -163,6 +172,8 @@ def suggest(parsed: ParsedQuery, vocab: Vocabulary, found: bool) -> str | None:
     parts = parsed.positive_parts
     if found and all(t.term != t.folded or t.kind != "word" for p in parts for t in p.syllables):
         return None  # every word was typed with its marks: nothing to restore
+    if sum(len(p.syllables) for p in parts) > MAX_SYLLABLES:
+        return None
     runs: dict[int, list[str]] = {}
     changed = False
     for part in parts:
