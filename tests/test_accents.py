@@ -179,6 +179,7 @@ UNMARKED = {
                          "lớn và gió mạnh. Người dân được sơ tán đến nơi an toàn.\n",
     "news/bao-chi.txt": "Hội báo Xuân tại Quảng Ninh\n\nHội báo Xuân giới thiệu các ấn phẩm báo chí; số "
                         "báo đặc biệt được in ba màu. Người dân đến xem rất đông.\n",
+    "news/bao-chi-dua-tin.txt": "Báo chí đưa tin\n\nCác báo đưa tin về cơn bão số 3 ở Quảng Ninh.\n",
     "news/ban-hang.txt": "Bạn hàng của hợp tác xã\n\nBạn hàng lâu năm, bạn hàng mới và bạn hàng nước ngoài "
                          "đến ký hợp đồng; bạn hàng được hỗ trợ vận chuyển.\n",
     "news/ban-hang-truc-tuyen.txt": "Hướng dẫn bán hàng trực tuyến\n\nHộ kinh doanh được hướng dẫn bán hàng "
@@ -201,13 +202,16 @@ def small(tmp_path_factory):
 def test_a_document_typed_without_diacritics_answers_accented_queries(small):
     result = small.search(SearchRequest(q="bão"))
     strict = {h.id for h in result.hits if not h.approximate}
-    assert strict == {"bare/bao-so-3.txt", "news/bao-so-3.txt"}
+    assert strict == {"bare/bao-so-3.txt", "news/bao-so-3.txt", "news/bao-chi-dua-tin.txt"}
     assert [h.id for h in result.hits if h.approximate] == ["news/bao-chi.txt"]
     phrase = small.search(SearchRequest(q='"bão số 3" Quảng Ninh'))
-    assert {h.id for h in phrase.hits if not h.approximate} == {"bare/bao-so-3.txt", "news/bao-so-3.txt"}
+    assert {h.id for h in phrase.hits if not h.approximate} == strict
     # The bare document is highlighted by folded form.
     bare = next(h for h in result.hits if h.id == "bare/bao-so-3.txt")
     assert "<mark>Bao</mark>" in bare.title_html
+    # A document written with marks is highlighted where it has `bão`, not `báo`.
+    news = next(h for h in result.hits if h.id == "news/bao-chi-dua-tin.txt")
+    assert "<mark>" not in news.title_html and "<mark>bão</mark>" in news.snippet and "<mark>báo" not in news.snippet
 
 
 def test_an_exact_accent_document_never_ranks_below_a_look_alike(small):
