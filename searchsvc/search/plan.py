@@ -52,8 +52,6 @@ def _doc_frequency(q: Q.Query, reader) -> int:
         return reader.doc_frequency(q.fieldname, q.text)
     if isinstance(q, Q.Phrase):
         return min(reader.doc_frequency(q.fieldname, w) for w in q.words)
-    if isinstance(q, Q.AndMaybe):
-        return _doc_frequency(q.a, reader)  # only `a` decides what matches
     counts = [_doc_frequency(c, reader) for c in q.children()]
     if not counts:
         return 0
@@ -210,6 +208,12 @@ def _any(clauses: list[Q.Query]) -> Q.Query:
     return clauses[0] if len(clauses) == 1 else _Or(clauses)
 
 
+def _terms(title_only: bool, body: str, text: str, boost: float, r: Ranking) -> list[Q.Query]:
+    """`text` in the body field and its title twin, the title's weighted by `title_boost`."""
+    return [Q.Term(f, text, boost=boost * (r.title_boost if f.startswith("title_") else 1.0))
+            for f in _fields(title_only, body)]
+
+
 def _syllable(tok: Token, title_only: bool, r: Ranking, strict: bool = True) -> Q.Query:
     """One syllable: folded text matches it unless it was typed with marks (see module doc).
 
@@ -217,18 +221,13 @@ def _syllable(tok: Token, title_only: bool, r: Ranking, strict: bool = True) -> 
     reading ranks exact matches first and a strict match scores the same in both.
     """
     if not _accented(tok):
-        return _any([Q.Term(f, tok.folded, boost=r.title_boost if f.startswith("title_") else 1.0)
-                     for f in _fields(title_only, "folded")])
-    fb = r.folded_accented_boost
-    folded = [Q.Term(f, tok.folded, boost=fb * (r.title_boost if f.startswith("title_") else 1.0))
-              for f in _fields(title_only, "folded")]
-    exact = [Q.Term(f, tok.term, boost=r.exact_boost * (r.title_boost if f.startswith("title_") else 1.0))
-             for f in _fields(title_only, "exact")]
+        return _any(_terms(title_only, "folded", tok.folded, 1.0, r))
+    folded = _terms(title_only, "folded", tok.folded, r.folded_accented_boost, r)
+    exact = _terms(title_only, "exact", tok.term, r.exact_boost, r)
     if not strict:
         return _Or(folded + exact)
     # Documents typed without diacritics score their bare form as an exact match.
-    plain = [Q.Term(f, tok.folded, boost=r.exact_boost * (r.title_boost if f.startswith("title_") else 1.0))
-             for f in _fields(title_only, "plain")]
+    plain = _terms(title_only, "plain", tok.folded, r.exact_boost, r)
     # Require (scores from its first part only) rather than AndMaybe: inside an
     # And, Whoosh's AndMaybeMatcher can miss its optional part's score after a
     # skip, and the evaluator is checked against Whoosh's matchers.
