@@ -14,6 +14,10 @@ searchsvc's strict hits:
   set recall         of the documents that hold it, the share returned
   exact totals       queries whose `total` equals the brute-force count
 
+The same figures for the accent-blind reading of each query (`build_query(...,
+strict=False)`: what every query matched before accents became strict, scored
+the same way) come from the same index in the same run.
+
 Run through bench/relevance.py --precision (it shares the collection and index).
 """
 
@@ -108,6 +112,30 @@ def strict_ids(engine, q: str, total: int) -> list[str]:
     return ids
 
 
+def accent_blind(engine, q: str) -> tuple[list[str], list[str]]:
+    """(top 10, all) document ids of the accent-blind reading of `q`, ranked by score."""
+    import numpy as np
+
+    from searchsvc.search.evaluate import Evaluator
+    from searchsvc.search.plan import build_query
+
+    searcher = engine.searcher()
+    arrays = engine.arrays_for(searcher)
+    matches = Evaluator(searcher, arrays).run(build_query(engine.parse(q), engine.ranking, strict=False))
+    docs = np.flatnonzero(matches.mask & arrays.live)
+    order = docs[np.lexsort((docs, -matches.score[docs]))]
+    ids = [searcher.stored_fields(int(d))["id"] for d in docs]
+    top = [searcher.stored_fields(int(d))["id"] for d in order[:10]]
+    return top, ids
+
+
+def _scores(top: list[str], got: list[str], truth: set[str]) -> tuple[float, float, float]:
+    top_precision = sum(i in truth for i in top) / len(top) if top else 1.0
+    precision = sum(i in truth for i in got) / len(got) if got else 1.0
+    recall = sum(i in truth for i in set(got)) / len(truth) if truth else 1.0
+    return top_precision, precision, recall
+
+
 def measure(engine, coll_docs, per_kind: int = 100) -> list[str]:
     """Lines of a report: precision and recall per kind of query."""
     docs = {d.id: doc_terms(d.title, d.body) for d in coll_docs}
@@ -116,18 +144,18 @@ def measure(engine, coll_docs, per_kind: int = 100) -> list[str]:
     for q, words, phrase in queries:
         kind = "quoted pair" if phrase else ("word" if len(words) == 1 else "two words")
         truth = {i for i, d in docs.items() if holds(d, words, phrase)}
+        blind_top, blind_all = accent_blind(engine, q)
+        rows.setdefault(f"{kind}, accent-blind (before)", []).append(
+            (*_scores(blind_top, blind_all, truth), len(blind_all) == len(truth), 0.0))
         first = engine.search(SearchRequest(q=q, per_page=10, facets=False, suggest=False, autocorrect=False))
         top = [h.id for h in first.hits if not getattr(h, "approximate", False)]
         approximate_in_top = sum(getattr(h, "approximate", False) for h in first.hits)
         got = strict_ids(engine, q, first.total)
-        top_precision = sum(i in truth for i in top) / len(top) if top else 1.0
-        precision = sum(i in truth for i in got) / len(got) if got else 1.0
-        recall = sum(i in truth for i in set(got)) / len(truth) if truth else 1.0
-        rows.setdefault(kind, []).append((top_precision, precision, recall, first.total == len(truth),
-                                          approximate_in_top / max(1, len(first.hits))))
+        rows.setdefault(f"{kind}, as typed (now)", []).append(
+            (*_scores(top, got, truth), first.total == len(truth), approximate_in_top / max(1, len(first.hits))))
     out = ["| queries | n | top-10 precision | set precision | set recall | total exact | approximate in top 10 |",
            "|---|---|---|---|---|---|---|"]
-    for kind, values in rows.items():
+    for kind, values in sorted(rows.items()):
         n = len(values)
         mean = [sum(v[k] for v in values) / n for k in (0, 1, 2, 4)]
         exact = sum(v[3] for v in values)
