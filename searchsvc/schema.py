@@ -1,16 +1,15 @@
 """The Whoosh schema and the mapping from a parsed Document to index fields.
 
 Every text is indexed twice — `exact` (accents kept, tone marks normalised) and
-`folded` (accents removed) — so unaccented queries match and accented queries
-can still prefer exact matches.  `pairs` holds folded adjacent-syllable pairs
+`folded` (accents removed) — so unaccented queries match every accented form
+and a syllable typed with accents matches exactly.  `pairs` holds folded adjacent-syllable pairs
 (`bien_doi`, `doi_khi`): Vietnamese words are mostly two syllables, and pairs
 give word-level ranking without a word segmenter.
 
 A syllable typed with marks must match those marks (`exact`), except in a
 document typed without diacritics (analysis/marks.py): such a document's folded
 terms are indexed once more in `plain`/`title_plain`, which an accented query
-syllable matches by its folded form.  `exact_pairs` (accented pairs, counts
-only) tells accent restoration how the corpus writes two syllables in a row.
+syllable matches by its folded form.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 
 from whoosh import fields
 
-from .analysis import ExactAnalyzer, ExactPairsAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_without_marks
+from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_without_marks
 from .analysis.whoosh_analyzers import analyzed
 from .ingest import Document
 
@@ -45,7 +44,6 @@ def build_schema() -> fields.Schema:
         # Only documents typed without diacritics: their folded terms again.
         plain=fields.TEXT(analyzer=folded, phrase=True),
         title_plain=fields.TEXT(analyzer=folded, phrase=True),
-        exact_pairs=fields.TEXT(analyzer=ExactPairsAnalyzer(), phrase=False),
         # Filters, facets and sorting (columns make them cheap per hit).
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),
@@ -69,7 +67,6 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "title_exact": doc.title,
         "title_folded": doc.title,
         "title_pairs": doc.title,
-        "exact_pairs": doc.body,
         "hash": doc.content_hash,
         "size": doc.size,
     }

@@ -113,7 +113,6 @@ def test_analyze_fields() -> None:
         "exact": ["bộ", "y", "tế", "2209", "ca", "nq57", "nq", "57"],
         "folded": ["bo", "y", "te", "2209", "ca", "nq57", "nq", "57"],
         "pairs": ["bo_y", "y_te", "2209_ca", "nq_57"],
-        "exact_pairs": ["bộ_y", "y_tế", "2209_ca", "nq_57"],
     }
 
 

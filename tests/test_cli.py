@@ -64,7 +64,7 @@ def test_missing_corpus_exit_code(tmp_path):
 def test_analyze_prints_every_field():
     out = run("analyze", "Nghị quyết 57-NQ/TW về hoà bình").output.splitlines()
     fields = dict(line.split(": ", 1) for line in out)
-    assert set(fields) == {"exact", "folded", "pairs", "exact_pairs"}
+    assert set(fields) == {"exact", "folded", "pairs"}
     assert "hòa" in fields["exact"].split() and "nq57" in fields["exact"].split()
     assert "hoa" in fields["folded"].split() and "nghi" in fields["folded"].split()
     assert "nghi_quyet" in fields["pairs"].split()

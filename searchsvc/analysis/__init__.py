@@ -12,7 +12,6 @@ from searchsvc.analysis.tokenize import Token, tokenize
 from searchsvc.analysis.tones import place_tone
 from searchsvc.analysis.whoosh_analyzers import (
     ExactAnalyzer,
-    ExactPairsAnalyzer,
     FoldedAnalyzer,
     PairsAnalyzer,
     analyze_fields,
@@ -20,7 +19,6 @@ from searchsvc.analysis.whoosh_analyzers import (
 
 __all__ = [
     "ExactAnalyzer",
-    "ExactPairsAnalyzer",
     "FoldedAnalyzer",
     "PairsAnalyzer",
     "Token",

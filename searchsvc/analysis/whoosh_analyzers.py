@@ -232,48 +232,19 @@ class PairsAnalyzer(_SyllableTokenizer):
         return "_".join(fold(word) for word in _words(value))
 
 
-class ExactPairsAnalyzer(PairsAnalyzer):
-    """Accented adjacent-syllable pairs: how the corpus writes two syllables in a row.
-
-    Not searched: its document frequencies tell accent restoration that `hồ chí`
-    is common and `họ chỉ` is not (see search/suggest.py).
-
-    >>> [t.text for t in ExactPairsAnalyzer()("Hồ Chí Minh, hoà bình")]
-    ['hồ_chí', 'chí_minh', 'hòa_bình']
-    """
-
-    def _rows(self, tokens: list[Token], extras: bool) -> Rows:
-        rows: Rows = []
-        prev: Token | None = None
-        for tok in tokens:
-            if tok.kind not in _PAIR_KINDS:
-                continue
-            if tok.joined and prev is not None:
-                rows.append((f"{prev.term}_{tok.term}", prev.pos, prev.start, tok.end))
-            prev = tok
-        return rows
-
-    def _single(self, value: str) -> str:
-        return "_".join(_words(value))
-
-
 _EXACT = ExactAnalyzer()
 _FOLDED = FoldedAnalyzer()
 _PAIRS = PairsAnalyzer()
-_EXACT_PAIRS = ExactPairsAnalyzer()
 
 
 def analyze_fields(text: str) -> dict[str, list[str]]:
     """The terms each field indexes for `text`, for the `searchsvc analyze` command.
 
-    The `plain` fields repeat `folded` for documents typed without diacritics.
-
-    >>> analyze_fields("Bộ Y tế, hoà bình")["exact_pairs"]
-    ['bộ_y', 'y_tế', 'hòa_bình']
+    >>> analyze_fields("Bộ Y tế, hoà bình")
+    {'exact': ['bộ', 'y', 'tế', 'hòa', 'bình'], 'folded': ['bo', 'y', 'te', 'hoa', 'binh'], 'pairs': ['bo_y', 'y_te', 'hoa_binh']}
     """
     return {
         "exact": [t.text for t in _EXACT(text)],
         "folded": [t.text for t in _FOLDED(text)],
         "pairs": [t.text for t in _PAIRS(text)],
-        "exact_pairs": [t.text for t in _EXACT_PAIRS(text)],
     }

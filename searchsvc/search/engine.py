@@ -31,6 +31,7 @@ from .query import HighlightTerms, ParsedQuery, parse_query
 from .snippets import highlight_all, make_snippet
 from .suggest import suggest, written_as_in
 from .types import FacetValue, Hit, SearchRequest, SearchResult, StoredDocument
+from .vocabulary import IndexVocabulary
 
 FACETS = ("year", "source", "category")
 FACET_LIMIT = 20
@@ -243,7 +244,7 @@ class SearchEngine:
             facets = _facets(strict.mask & arrays.live, filters, arrays)
         suggestion = None
         if parsed is not None and req.suggest and req.page == 1 and not timed_out:
-            suggestion = suggest(parsed, arrays, found=len(docs) > 0)
+            suggestion = suggest(parsed, IndexVocabulary(searcher, arrays), found=len(docs) > 0)
             if suggestion is not None:
                 suggestion = self._as_written(suggestion, evaluator, wanted)
             if suggestion is not None and not len(docs) and req.autocorrect:

@@ -4,9 +4,9 @@ read from the index's own statistics.
 Accents are a sequence problem: syllable by syllable, `ho chi minh` becomes the
 most frequent `họ chỉ mình`.  Each syllable typed without marks has candidate
 spellings (`analysis.tones.spellings`: every well-formed syllable that folds to
-it, kept where the index has it), and the index's accented adjacent-syllable
-pairs (`exact_pairs`) say how often two spellings stand side by side.  A Viterbi
-pass picks the reading of the whole run that is most likely under those counts:
+it, kept where the index has it), and the index says how often two spellings
+stand side by side (`Vocabulary.adjacent`).  A Viterbi pass picks the reading of
+the whole run that is most likely under those counts:
 
     P(c)     = df(c) / sum of df over the candidates of its syllable
     P(b | a) = (pairs(a_b) + P(b)) / (df(a) + 1)
@@ -52,6 +52,8 @@ class Vocabulary(Protocol):
 
     def present(self, fieldname: str, words) -> list[str]: ...
 
+    def adjacent(self, first: str, second: str) -> float: ...
+
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]: ...
 
 
@@ -91,7 +93,7 @@ def _best_run(tokens: list[Token], vocab: Vocabulary, free: bool) -> list[str]:
         priors = {f: p for f, p in options[i]}
         for prev, (score, _) in best[i - 1].items():
             if joined:
-                counts = {f: vocab.doc_frequency("exact_pairs", f"{prev}_{f}") for f in priors}
+                counts = {f: vocab.adjacent(prev, f) for f in priors}
                 norm = vocab.doc_frequency("exact", prev) + 1.0
             for form, prior in priors.items():
                 step = log((counts[form] + exp(prior)) / norm) if joined else prior
