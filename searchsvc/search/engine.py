@@ -52,6 +52,12 @@ def weighting() -> scoring.WeightingModel:
 
 
 @dataclass
+class _Approximate:
+    docs: np.ndarray  # docnums matching only when accents are ignored
+    score: np.ndarray  # their scores (accent-blind reading), per docnum
+
+
+@dataclass
 class _Local:
     generation: Path | None = None
     searcher: Searcher | None = None
@@ -204,40 +210,27 @@ class SearchEngine:
         # nodes matched the Whoosh way can run out of time; they then contribute
         # what they found so far and the result says it is partial.
         evaluator = Evaluator(searcher, arrays, deadline=started + self.time_limit)
-        if parsed is None:  # browse: everything, newest first
-            strict = Matches(arrays.live.copy(), np.zeros(arrays.doc_count))
-        else:
-            strict = evaluator.run(build_query(parsed, self.ranking))
-            if parsed.unbalanced and not (strict.mask & wanted).any():
-                # `"biến đổi khí hậu Cao Bằng`: the phrase to the end found nothing; plain words may.
-                parsed = parsed.without_quotes(self.max_query_chars, self.max_query_terms)
-                strict = evaluator.run(build_query(parsed, self.ranking))
+        parsed, strict = self._strict(parsed, evaluator, wanted)
         docs = np.flatnonzero(strict.mask & wanted)
-
-        # Approximate matches: documents that match only when accents are ignored,
-        # after every strict one, when the strict ones are few.
-        approximate = np.zeros(0, dtype=np.int64)
-        loose_score = strict.score
-        if parsed is not None and parsed.accented and len(docs) < self.approximate_below:
-            loose = evaluator.run(build_query(parsed, self.ranking, strict=False))
-            approximate = np.flatnonzero(loose.mask & wanted & ~strict.mask)
-            loose_score = loose.score
+        approximate = self._approximate(parsed, evaluator, strict, wanted, len(docs))
         timed_out = evaluator.timed_out or time.perf_counter() - started >= self.time_limit
 
         sort = "date" if parsed is None else req.sort
         limit = req.page * req.per_page
-        ranked = _rank(docs, strict.score, arrays, sort, limit)
-        if len(ranked) < limit and len(approximate):
-            ranked_approximate = _rank(approximate, loose_score, arrays, sort, limit - len(ranked))
-        else:
-            ranked_approximate = approximate[:0]
         start = (req.page - 1) * req.per_page
+        # One list to page through: the strict hits, then the approximate ones.
+        ranked = _rank(docs, strict.score, arrays, sort, limit)
+        ranked_approximate = approximate.docs[:0]
+        if len(ranked) < limit and len(approximate.docs):
+            ranked_approximate = _rank(approximate.docs, approximate.score, arrays, sort, limit - len(ranked))
         terms = parsed.highlight_terms() if parsed is not None else HighlightTerms()
-        blind = parsed.highlight_terms(strict=False) if parsed is not None else HighlightTerms()
         hits = [self._hit(searcher.stored_fields(int(d)), float(strict.score[d]), terms)
                 for d in ranked[start:limit]]
-        hits += [replace(self._hit(searcher.stored_fields(int(d)), float(loose_score[d]), blind), approximate=True)
-                 for d in ranked_approximate[max(0, start - len(ranked)):]]
+        if len(ranked_approximate):
+            blind = parsed.highlight_terms(strict=False)
+            hits += [replace(self._hit(searcher.stored_fields(int(d)), float(approximate.score[d]), blind),
+                             approximate=True)
+                     for d in ranked_approximate[max(0, start - len(ranked)):]]
 
         facets: dict[str, list[FacetValue]] = {}
         if req.facets and not timed_out:
@@ -264,9 +257,31 @@ class SearchEngine:
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             timed_out=timed_out,
-            total_approximate=len(approximate),
+            total_approximate=len(approximate.docs),
             browse=parsed is None,
         )
+
+    def _strict(self, parsed: ParsedQuery | None, evaluator: Evaluator,
+                wanted: np.ndarray) -> tuple[ParsedQuery | None, Matches]:
+        """The documents matching as typed (browse: all of them), and the query read."""
+        arrays = evaluator.arrays
+        if parsed is None:  # browse: everything, newest first
+            return None, Matches(arrays.live.copy(), np.zeros(arrays.doc_count))
+        strict = evaluator.run(build_query(parsed, self.ranking))
+        if parsed.unbalanced and not (strict.mask & wanted).any():
+            # `"biến đổi khí hậu Cao Bằng`: the phrase to the end found nothing; plain words may.
+            parsed = parsed.without_quotes(self.max_query_chars, self.max_query_terms)
+            strict = evaluator.run(build_query(parsed, self.ranking))
+        return parsed, strict
+
+    def _approximate(self, parsed: ParsedQuery | None, evaluator: Evaluator, strict: Matches,
+                     wanted: np.ndarray, found: int) -> _Approximate:
+        """Documents that match only when accents are ignored, when fewer than
+        `approximate_below` match as typed (and accents were typed at all)."""
+        if parsed is None or not parsed.accented or found >= self.approximate_below:
+            return _Approximate(np.zeros(0, dtype=np.int64), strict.score)
+        loose = evaluator.run(build_query(parsed, self.ranking, strict=False))
+        return _Approximate(np.flatnonzero(loose.mask & wanted & ~strict.mask), loose.score)
 
     def _as_written(self, q: str, evaluator: Evaluator, wanted: np.ndarray) -> str | None:
         """`q` with the capitals of its best matches (`Thành phố Hồ Chí Minh`), or None
