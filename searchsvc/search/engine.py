@@ -62,6 +62,7 @@ class _Local:
     generation: Path | None = None
     searcher: Searcher | None = None
     arrays: IndexArrays | None = None
+    vocabulary: IndexVocabulary | None = None
     checked: float = 0.0
 
 
@@ -237,7 +238,7 @@ class SearchEngine:
             facets = _facets(strict.mask & arrays.live, filters, arrays)
         suggestion = None
         if parsed is not None and req.suggest and req.page == 1 and not timed_out:
-            suggestion = suggest(parsed, IndexVocabulary(searcher, arrays), found=len(docs) > 0)
+            suggestion = suggest(parsed, self._vocabulary(arrays), found=len(docs) > 0)
             if suggestion is not None:
                 suggestion = self._as_written(suggestion, evaluator, wanted)
             if suggestion is not None and not len(docs) and req.autocorrect:
@@ -301,6 +302,13 @@ class SearchEngine:
         if state.arrays is None or state.arrays.searcher is not searcher:
             state.arrays = IndexArrays(searcher)
         return state.arrays
+
+    def _vocabulary(self, arrays: IndexArrays) -> IndexVocabulary:
+        """This thread's vocabulary for its current arrays (what restoration has worked out is kept)."""
+        state = self._state()
+        if state.vocabulary is None or state.vocabulary.arrays is not arrays:
+            state.vocabulary = IndexVocabulary(arrays.searcher, arrays)
+        return state.vocabulary
 
     def _hit(self, fields: dict, score: float, terms: HighlightTerms) -> Hit:
         body = fields.get("body", "")

@@ -52,7 +52,7 @@ class Vocabulary(Protocol):
 
     def present(self, fieldname: str, words) -> list[str]: ...
 
-    def adjacent(self, first: str, second: str) -> float: ...
+    def adjacent(self, firsts: list[str], seconds: list[str]) -> dict[tuple[str, str], float]: ...
 
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]: ...
 
@@ -91,12 +91,13 @@ def _best_run(tokens: list[Token], vocab: Vocabulary, free: bool) -> list[str]:
         column: dict[str, tuple[float, str | None]] = {}
         joined = words[i].joined and len(options[i]) * len(options[i - 1]) > 1
         priors = {f: p for f, p in options[i]}
+        if joined:
+            pairs = vocab.adjacent([f for f, _ in options[i - 1]], list(priors))
         for prev, (score, _) in best[i - 1].items():
             if joined:
-                counts = {f: vocab.adjacent(prev, f) for f in priors}
                 norm = vocab.doc_frequency("exact", prev) + 1.0
             for form, prior in priors.items():
-                step = log((counts[form] + exp(prior)) / norm) if joined else prior
+                step = log((pairs[(prev, form)] + exp(prior)) / norm) if joined else prior
                 total = score + step
                 if form not in column or total > column[form][0]:
                     column[form] = (total, prev)
