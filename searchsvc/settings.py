@@ -29,6 +29,7 @@ class Settings:
     result_cache_size: int = 512
     search_concurrency: int = 0
     serve_workers: int = 0
+    sources: str = ""
 
 
 HELP: dict[str, str] = {
@@ -51,6 +52,8 @@ HELP: dict[str, str] = {
     "search_concurrency": "Searches one process runs at once (0: one per CPU); further requests wait their"
                           " turn. Python runs one thread at a time, so more only makes every search slower.",
     "serve_workers": "Server processes for `serve`, sharing one listening socket (0: one per CPU).",
+    "sources": "Sources file (TOML) of websites to follow; `schedule` and `serve --reindex-every` then"
+               " fetch before each reindex. Empty: no fetching.",
 }
 
 

@@ -86,6 +86,7 @@ class SourceFolder:
         # A hidden temporary name: the indexer skips it if it runs meanwhile.
         fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tmp-")
         try:
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide pages from a server running as another user
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()

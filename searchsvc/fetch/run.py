@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import SearchServiceError
+from ..store import write_atomic
 from .client import FetchError, FetchOptions, PoliteClient
 from .config import Source
 from .discover import BrokenSource, Link, discover
@@ -123,8 +124,6 @@ def run_fetch(sources: list[Source], corpus_dir: Path, *, options: FetchOptions 
                 summary.broken.append((source.name, f"cannot write: {exc}"))
         summary.requests = client.requests
         summary.seconds = time.monotonic() - started
-        from ..store import write_atomic
-
         write_atomic(corpus_dir / LAST_FETCH, json.dumps(
             {"time": _now(), "summary": summary.to_dict()}, ensure_ascii=False, indent=1))
     for name, reason in summary.broken:
