@@ -20,6 +20,8 @@ import httpx
 from .. import __version__
 
 log = logging.getLogger("searchsvc.fetch")
+# httpx logs every request at INFO; the fetch run logs one summary line instead.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 USER_AGENT = f"searchsvc/{__version__}"
 _REDIRECTS = {301, 302, 303, 307, 308}
