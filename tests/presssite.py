@@ -148,6 +148,7 @@ class PressSite:
         self.pages["/tin-tuc/trang-nen.html"] = Page(bomb, gzip=True)
         self.pages["/tin-tuc/trang-qua-lon.html"] = Page(
             article("Trang quá lớn", ["Đoạn văn lặp lại. " * 20000]).encode("utf-8"), no_length=True)
+        self.pages["/tin-tuc/chuyen-vao-noi-bo.html"] = Page(b"", status=302, location="/noi-bo/bao-cao-mat.html")
         self.pages["/tin-tuc/chuyen-sang-trang-khac.html"] = Page(
             b"", status=301, location=other_site + "/tin-tuc/bai-viet.html")
         self.feed_items = [
@@ -163,6 +164,7 @@ class PressSite:
             ("/tin-tuc/trang-nen.html", "Trang nén", "Sat, 01 Nov 2025 10:00:00 +0700"),
             ("/tin-tuc/trang-qua-lon.html", "Trang quá lớn", "Fri, 31 Oct 2025 10:00:00 +0700"),
             ("/tin-tuc/chuyen-sang-trang-khac.html", "Chuyển trang", "Thu, 30 Oct 2025 10:00:00 +0700"),
+            ("/tin-tuc/chuyen-vao-noi-bo.html", "Chuyển vào nội bộ", "Thu, 30 Oct 2025 09:00:00 +0700"),
             (other_site + "/tin-tuc/lien-ket-ngoai.html", "Liên kết ngoài", "Wed, 29 Oct 2025 10:00:00 +0700"),
         ]
         self.refresh_feed()

@@ -65,14 +65,15 @@ def test_first_run_fetches_new_pages_and_survives_every_misbehaviour(site, other
     summary = run_fetch([rss(site)], corpus, options=OPTIONS)
 
     assert (summary.new, summary.updated, summary.not_modified, summary.gone, summary.failed,
-            summary.robots) == (6, 0, 0, 1, 4, 1), summary.failures
+            summary.robots) == (6, 0, 0, 1, 5, 1), summary.failures
     assert summary.line().startswith(
-        "new 6, updated 0, not modified 0, gone 1, failed 4, skipped by robots.txt 1; 1 sources")
+        "new 6, updated 0, not modified 0, gone 1, failed 5, skipped by robots.txt 1; 1 sources")
     reasons = dict(summary.failures)
     assert reasons[site.url("/tin-tuc/trang-cham.html")] == "timed out after 3 attempts"
     assert "once decompressed" in reasons[site.url("/tin-tuc/trang-nen.html")]  # gzip bomb
     assert reasons[site.url("/tin-tuc/trang-qua-lon.html")].startswith("too large")
     assert "another site refused" in reasons[site.url("/tin-tuc/chuyen-sang-trang-khac.html")]
+    assert "robots.txt disallows" in reasons[site.url("/tin-tuc/chuyen-vao-noi-bo.html")]
     assert summary.broken == [("caobang", "1 links to other sites ignored")]
 
     folder = corpus / "caobang"
@@ -131,7 +132,7 @@ def test_second_run_is_all_304s_and_rewrites_nothing(site, corpus):
 
     again = run_fetch([rss(site)], corpus, options=OPTIONS)
     assert (again.new, again.updated, again.not_modified, again.gone, again.failed, again.robots) == (
-        0, 0, 6, 1, 4, 1)
+        0, 0, 6, 1, 5, 1)
     assert snapshot(folder) == before  # same bytes, same mtimes, sidecars included
     assert sorted(p for p, status in site.statuses if status == 304) == sorted(
         p for p, h, _ in site.requests if "If-None-Match" in h and p != "/tin-tuc/bai-cu.html")
@@ -164,7 +165,7 @@ def test_failed_page_keeps_its_copy_and_gone_page_is_deleted_when_asked(site, co
 
     summary = run_fetch([rss(site, on_gone="delete")], corpus, options=OPTIONS)
     assert (folder / utf8["file"]).read_bytes() == kept
-    assert summary.gone == 2 and summary.failed == 5
+    assert summary.gone == 2 and summary.failed == 6
     assert not (folder / moved["file"]).exists() and not (folder / f".{moved['file']}.json").exists()
 
     site.pages["/tin-tuc/2025/khanh-thanh-cau.html"].status = 200
@@ -280,3 +281,48 @@ def cli(*args) -> subprocess.CompletedProcess:
     proc = searchsvc(*map(str, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def test_sources_file_is_checked(tmp_path):
+    from searchsvc.fetch import SourcesError, load_sources
+
+    from .procs import ROOT
+
+    sample = load_sources(ROOT / "sources.example.toml")
+    assert [s.name for s in sample] == ["caobang", "bo-ngoai-giao"]
+    assert sample[0].feed and sample[1].sitemap and sample[1].on_gone == "delete"
+    assert sample[0].wants("https://caobang.gov.vn/tin-tuc/a.html") and not sample[0].wants("https://caobang.gov.vn/")
+    bad = {
+        'name = "Cao Bang"\nfeed = "https://a.vn/rss"': "name must be",
+        'name = "a"': "exactly one of feed or sitemap",
+        'name = "a"\nfeed = "https://a.vn/rss"\nsitemap = "https://a.vn/s.xml"': "exactly one",
+        'name = "a"\nfeed = "ftp://a.vn/rss"': "http(s) URL",
+        'name = "a"\nfeed = "https://a.vn/rss"\ninclude = "(("': "not a valid regex",
+        'name = "a"\nfeed = "https://a.vn/rss"\nmax_pages = 0': "max_pages",
+        'name = "a"\nfeed = "https://a.vn/rss"\ndelay_seconds = -1': "delay_seconds",
+        'name = "a"\nfeed = "https://a.vn/rss"\non_gone = "purge"': "on_gone",
+        'name = "a"\nfeed = "https://a.vn/rss"\nfed = "x"': "unknown key",
+    }
+    for body, message in bad.items():
+        path = tmp_path / "s.toml"
+        path.write_text("[[sources]]\n" + body + "\n", encoding="utf-8")
+        with pytest.raises(SourcesError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            load_sources(path)
+    path.write_text("[[sources]]\nname = 'a'\nfeed = 'https://a.vn/r'\n[[sources]]\nname = 'a'\n"
+                    "feed = 'https://a.vn/r'\n", encoding="utf-8")
+    with pytest.raises(SourcesError, match="unique"):
+        load_sources(path)
+
+
+def test_schedule_fetches_then_indexes(site, corpus, tmp_path):
+    sources = _sources_file(tmp_path, site)
+    done = cli("schedule", "--every", "1s", "--max-runs", "1", "--sources", sources,
+               "--corpus", corpus, "--index", tmp_path / "index")
+    assert done.returncode == 0, done.stderr
+    assert "fetch: new 2, updated 0" in done.stderr and "reindex: added 2" in done.stderr
+    engine = SearchEngine(tmp_path / "index")
+    try:
+        hit = engine.search(SearchRequest(q="ky hop thu 25")).hits[0]
+        assert hit.url == site.url("/thong-cao/ket-qua-ky-hop-hdnd.html") and hit.source == "thongcao"
+    finally:
+        engine.close()

@@ -194,6 +194,9 @@ class PoliteClient:
                     target = urljoin(url, location)
                     if urlsplit(target).scheme not in ("http", "https") or site_key(target) != origin:
                         raise FetchError(f"redirect to another site refused ({target})")
+                    robots = self._host(target).robots  # None while robots.txt itself is being fetched
+                    if robots is not None and not robots.can_fetch(self.options.user_agent, target):
+                        raise FetchError(f"redirected to a page robots.txt disallows ({target})")
                     url = target
                     continue
                 body = self._read(resp, cap) if resp.status_code == 200 else b""
