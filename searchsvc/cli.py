@@ -215,20 +215,14 @@ def status(corpus_dir, index_dir, as_json):
     click.echo(f"schedule:     {'every ' + sched['every'] + ', next ' + sched['next_run'] if sched else 'none running'}")
     fetched = info["last_fetch"]
     if fetched or info["sources_configured"]:
-        line = _fetch_line(fetched["summary"]) if fetched else "never"
+        from .fetch import FetchSummary
+
+        line = FetchSummary.from_dict(fetched["summary"]).line() if fetched else "never"
         click.echo(f"last fetch:   {fetched['time'] + ' - ' + line if fetched else line}")
 
 
 def _summary_line(summary: dict) -> str:
     return ", ".join(f"{k} {summary.get(k, 0)}" for k in ("added", "updated", "deleted", "unchanged", "skipped"))
-
-
-def _fetch_line(summary: dict) -> str:
-    from .fetch import FetchSummary
-
-    counts = {k: summary.get(k, 0) for k in ("new", "updated", "not_modified", "gone", "failed", "robots",
-                                             "sources", "requests", "seconds")}
-    return FetchSummary(**counts, broken=[(b["source"], b["reason"]) for b in summary.get("broken", [])]).line()
 
 
 @main.command()
@@ -258,6 +252,9 @@ def fetch(sources, corpus_dir, wait, as_json):
         sys.exit(3)
     except SearchServiceError as exc:
         click.echo(f"searchsvc fetch: {exc.message}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # e.g. a read-only corpus folder
+        click.echo(f"searchsvc fetch: {exc}", err=True)
         sys.exit(2)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))

@@ -66,6 +66,14 @@ class FetchSummary:
                 f"gone {self.gone}, failed {self.failed}, skipped by robots.txt {self.robots}; "
                 f"{self.sources} sources{broken}; {self.requests} requests, {self.seconds:.1f} s")
 
+    @classmethod
+    def from_dict(cls, data: dict) -> FetchSummary:
+        """Back from `to_dict` (as recorded in the corpus folder), for `status`."""
+        counts = {k: data.get(k, 0) for k in ("new", "updated", "not_modified", "gone", "failed", "robots",
+                                              "sources", "requests", "seconds")}
+        return cls(**counts, broken=[(b["source"], b["reason"]) for b in data.get("broken", [])],
+                   failures=[(f["url"], f["reason"]) for f in data.get("failures", [])])
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["broken"] = [{"source": s, "reason": r} for s, r in self.broken]
