@@ -4,9 +4,12 @@ politeness, conditional GET, failures that keep what was there, and indexing the
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
+import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from searchsvc.indexer import run_index
 from searchsvc.ingest import read_document
 from searchsvc.search import SearchEngine, SearchRequest
 
-from .presssite import CP1258_TITLE, UTF8_TITLE, PressSite, article, to_cp1258
+from .presssite import CP1258_TITLE, UTF8_TITLE, Page, PressSite, article, to_cp1258
 from .procs import searchsvc
 
 # Short timeouts and caps so the slow page and the bombs cost a second, not minutes.
@@ -178,7 +181,7 @@ def test_atom_feed_and_sitemap_index(site, corpus):
     sources = [
         Source("thongcao", "Thông cáo báo chí", feed=site.url("/atom.xml"), delay_seconds=0),
         Source("sodo", "Sơ đồ trang", sitemap=site.url("/sitemap.xml"), delay_seconds=0,
-               include=__import__("re").compile(r"/(tin-tuc|thong-cao)/")),
+               include=re.compile(r"/(tin-tuc|thong-cao)/")),
     ]
     summary = run_fetch(sources, corpus, options=OPTIONS)
     assert (summary.new, summary.failed, summary.broken) == (6, 0, [])
@@ -326,3 +329,17 @@ def test_schedule_fetches_then_indexes(site, corpus, tmp_path):
         assert hit.url == site.url("/thong-cao/ket-qua-ky-hop-hdnd.html") and hit.source == "thongcao"
     finally:
         engine.close()
+
+
+def test_long_retry_after_gives_up_until_next_run_and_gzipped_sitemap(site, corpus):
+    page = site.pages["/thong-cao/thien-tai-bao-so-3.html"]
+    page.fail_first, page.fail_status, page.retry_after = 5, 429, "3600"
+    urlset = site.pages["/sitemap-thong-cao.xml"].body
+    site.pages["/sitemap-nen.xml.gz"] = Page(gzip.compress(urlset), "application/gzip")
+    started = time.monotonic()
+    summary = run_fetch([Source("sodo", "Sơ đồ nén", sitemap=site.url("/sitemap-nen.xml.gz"), delay_seconds=0)],
+                        corpus, options=OPTIONS)
+    assert time.monotonic() - started < 5  # did not sleep an hour
+    assert (summary.new, summary.failed) == (1, 1)
+    assert "Retry-After 3600 s is over 120 s" in summary.failures[0][1]
+    assert site.hits("/thong-cao/thien-tai-bao-so-3.html") == 1
