@@ -331,7 +331,11 @@ def test_schedule_fetches_then_indexes(site, corpus, tmp_path):
         engine.close()
 
 
-def test_long_retry_after_gives_up_until_next_run_and_gzipped_sitemap(site, corpus):
+def test_long_retry_after_pdf_and_gzipped_sitemap(site, corpus):
+    pdf = Page(b"%PDF-1.7 " + b"x" * 150_000, "application/pdf")
+    site.pages["/thong-cao/van-ban.pdf"] = pdf
+    site.pages["/sitemap-thong-cao.xml"].body = site.pages["/sitemap-thong-cao.xml"].body.replace(
+        b"</urlset>", f"<url><loc>{site.url('/thong-cao/van-ban.pdf')}</loc></url></urlset>".encode())
     page = site.pages["/thong-cao/thien-tai-bao-so-3.html"]
     page.fail_first, page.fail_status, page.retry_after = 5, 429, "3600"
     urlset = site.pages["/sitemap-thong-cao.xml"].body
@@ -340,6 +344,8 @@ def test_long_retry_after_gives_up_until_next_run_and_gzipped_sitemap(site, corp
     summary = run_fetch([Source("sodo", "Sơ đồ nén", sitemap=site.url("/sitemap-nen.xml.gz"), delay_seconds=0)],
                         corpus, options=OPTIONS)
     assert time.monotonic() - started < 5  # did not sleep an hour
-    assert (summary.new, summary.failed) == (1, 1)
-    assert "Retry-After 3600 s is over 120 s" in summary.failures[0][1]
+    assert (summary.new, summary.failed) == (1, 2)
+    reasons = dict(summary.failures)
+    assert "Retry-After 3600 s is over 120 s" in reasons[site.url("/thong-cao/thien-tai-bao-so-3.html")]
+    assert reasons[site.url("/thong-cao/van-ban.pdf")] == "not a page (application/pdf)"
     assert site.hits("/thong-cao/thien-tai-bao-so-3.html") == 1

@@ -156,8 +156,10 @@ class PoliteClient:
     # --- requests -----------------------------------------------------------------------
 
     def get(self, url: str, *, delay: float, headers: dict[str, str] | None = None,
-            cap: int | None = None) -> Reply:
+            cap: int | None = None, types: tuple[str, ...] = ()) -> Reply:
         """GET with retries on 5xx/429/timeouts; returns the final reply (any status but 5xx/429).
+
+        With `types`, a 200 of another Content-Type is returned without its body (a PDF is not downloaded).
 
         Raises FetchError when every attempt failed, a redirect leaves the site, or a body is too big.
         """
@@ -166,7 +168,7 @@ class PoliteClient:
         for attempt in range(opts.attempts):
             wait = opts.backoff * 2 ** attempt
             try:
-                reply = self._follow(url, delay, headers or {}, cap)
+                reply = self._follow(url, delay, headers or {}, cap, types)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = "timed out" if isinstance(exc, httpx.TimeoutException) else f"connection failed ({exc})"
             else:
@@ -183,7 +185,8 @@ class PoliteClient:
                 time.sleep(wait)
         raise FetchError(f"{problem} after {opts.attempts} attempts")
 
-    def _follow(self, url: str, delay: float, headers: dict[str, str], cap: int | None) -> Reply:
+    def _follow(self, url: str, delay: float, headers: dict[str, str], cap: int | None,
+                types: tuple[str, ...]) -> Reply:
         origin = site_key(url)
         for _ in range(self.options.max_redirects + 1):
             self._pause(url, delay)
@@ -199,7 +202,8 @@ class PoliteClient:
                         raise FetchError(f"redirected to a page robots.txt disallows ({target})")
                     url = target
                     continue
-                body = self._read(resp, cap) if resp.status_code == 200 else b""
+                wanted = not types or media_type(resp.headers.get("content-type", "")) in types
+                body = self._read(resp, cap) if resp.status_code == 200 and wanted else b""
                 return Reply(resp.status_code, url, resp.headers, body)
         raise FetchError(f"more than {self.options.max_redirects} redirects")
 
@@ -225,6 +229,11 @@ class PoliteClient:
             if len(out) > out_cap:
                 raise FetchError(f"too large once decompressed (more than {out_cap} bytes)")
         return bytes(out)
+
+
+def media_type(content_type: str) -> str:
+    """'text/html; charset=utf-8' -> 'text/html' (a missing header is taken as HTML)."""
+    return content_type.split(";")[0].strip().lower() or "text/html"
 
 
 def _inflater(encoding: str):

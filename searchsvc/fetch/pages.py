@@ -40,7 +40,7 @@ def page_file_name(url: str, content_type: str = "text/html") -> str:
     slug = _NOT_SLUG.sub("-", unidecode(text).lower()).strip("-")
     slug = _PAGE_SUFFIX.sub("", slug)[:MAX_SLUG].strip("-") or "trang"
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
-    suffix = ".txt" if content_type.split(";")[0].strip().lower() == "text/plain" else ".html"
+    suffix = ".txt" if content_type.split(";")[0].strip().lower() == "text/plain" else ".html"  # as the indexer reads them
     return f"{slug}-{digest}{suffix}"
 
 

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from ..errors import SearchServiceError
 from ..store import write_atomic
-from .client import FetchError, FetchOptions, PoliteClient
+from .client import FetchError, FetchOptions, PoliteClient, media_type
 from .config import Source
 from .discover import BrokenSource, Link, discover
 from .pages import SourceFolder, page_file_name
@@ -189,7 +189,7 @@ def _fetch_page(link: Link, meta: dict | None, source: Source, client: PoliteCli
             headers["If-None-Match"] = meta["etag"]
         if meta.get("last_modified"):
             headers["If-Modified-Since"] = meta["last_modified"]
-    reply = client.get(link.url, delay=source.delay_seconds, headers=headers)
+    reply = client.get(link.url, delay=source.delay_seconds, headers=headers, types=_PAGE_TYPES)
     if reply.status == 304 and meta:
         return "not_modified"
     if reply.status in (404, 410):
@@ -199,8 +199,8 @@ def _fetch_page(link: Link, meta: dict | None, source: Source, client: PoliteCli
     if reply.status != 200:
         raise FetchError(f"HTTP {reply.status}")
     content_type = reply.headers.get("content-type", "text/html")
-    if not content_type.split(";")[0].strip().lower() in _PAGE_TYPES:
-        raise FetchError(f"not a page ({content_type})")
+    if media_type(content_type) not in _PAGE_TYPES:
+        raise FetchError(f"not a page ({media_type(content_type)})")
     if not reply.body.strip():
         raise FetchError("empty page")
     file_name = meta["file"] if meta else page_file_name(link.url, content_type)
