@@ -30,6 +30,8 @@ def main(verbose: bool) -> None:
 
 corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
                              help=HELP["corpus_dir"] + " [env SEARCHSVC_CORPUS_DIR; default corpus]")
+sources_option = click.option("--sources", type=click.Path(dir_okay=False),
+                              help=HELP["sources"] + " [env SEARCHSVC_SOURCES]")
 index_option = click.option("--index", "index_dir", type=click.Path(path_type=Path),
                             help=HELP["index_dir"] + " [env SEARCHSVC_INDEX_DIR; default index]")
 
@@ -164,12 +166,13 @@ def analyze(text):
 @click.option("--threads", default=8, type=int, show_default=True, help="Threads per process.")
 @click.option("--workers", type=int, help=HELP["serve_workers"])
 @click.option("--reindex-every", help=HELP["reindex_every"])
-def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every):
+@sources_option
+def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every, sources):
     """Serve the web form and the JSON API with the waitress production server."""
     from .server import serve as run_server
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every,
-                             serve_workers=workers)
+                             serve_workers=workers, sources=sources)
     run_server(settings, host=host, port=port, threads=threads, workers=settings.serve_workers)
 
 
@@ -178,8 +181,10 @@ def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every):
 @index_option
 @click.option("--every", required=True, help="Interval between runs: 30s, 15m, 1h.")
 @click.option("--max-runs", type=int, help="Stop after this many runs (for testing).")
-def schedule(corpus_dir, index_dir, every, max_runs):
-    """Reindex incrementally on a schedule, in the foreground (one log line per run)."""
+@sources_option
+def schedule(corpus_dir, index_dir, every, max_runs, sources):
+    """Reindex incrementally on a schedule, in the foreground (one log line per run);
+    with sources, fetch them before each reindex."""
     import signal
 
     from .schedule import Scheduler, parse_interval
@@ -188,7 +193,7 @@ def schedule(corpus_dir, index_dir, every, max_runs):
         seconds = parse_interval(every)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--every") from None
-    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=every)
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=every, sources=sources)
     scheduler = Scheduler(settings, seconds, label=every)
 
     def stop(signum, frame):
@@ -221,10 +226,57 @@ def status(corpus_dir, index_dir, as_json):
     click.echo(f"last failure: {bad['time'] + ' - ' + bad['error'] if bad else 'none'}")
     sched = info["schedule"]
     click.echo(f"schedule:     {'every ' + sched['every'] + ', next ' + sched['next_run'] if sched else 'none running'}")
+    fetched = info["last_fetch"]
+    if fetched or info["sources_configured"]:
+        from .fetch import FetchSummary
+
+        line = FetchSummary.from_dict(fetched["summary"]).line() if fetched else "never"
+        click.echo(f"last fetch:   {fetched['time'] + ' - ' + line if fetched else line}")
 
 
 def _summary_line(summary: dict) -> str:
     return ", ".join(f"{k} {summary.get(k, 0)}" for k in ("added", "updated", "deleted", "unchanged", "skipped"))
+
+
+@main.command()
+@sources_option
+@corpus_option
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running fetch before giving up.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def fetch(sources, corpus_dir, wait, as_json):
+    """Fetch new and changed pages from the sources' feeds and sitemaps into the corpus
+    (then run `index` to make them searchable)."""
+    from .fetch import FetchBusy, load_sources, run_fetch
+
+    settings = load_settings(corpus_dir=corpus_dir, sources=sources)
+    if not settings.sources:
+        raise click.UsageError("no sources file: give --sources FILE or set SEARCHSVC_SOURCES")
+    show = sys.stderr.isatty()
+
+    def progress(name: str, done: int, total: int) -> None:
+        click.echo(f"\r{name}: {done}/{total} pages", nl=done == total, err=True)
+
+    try:
+        summary = run_fetch(load_sources(settings.sources), settings.corpus_dir, wait=wait,
+                            progress=progress if show else None)
+    except FetchBusy as exc:
+        click.echo(f"searchsvc fetch: {exc.message}", err=True)
+        sys.exit(3)
+    except SearchServiceError as exc:
+        click.echo(f"searchsvc fetch: {exc.message}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # e.g. a read-only corpus folder
+        click.echo(f"searchsvc fetch: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for name, reason in summary.broken:
+        click.echo(f"source {name}: {reason}")
+    for url, reason in summary.failures:
+        click.echo(f"failed {url}: {reason}")
+    click.echo(summary.line())
 
 
 if __name__ == "__main__":

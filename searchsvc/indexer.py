@@ -74,6 +74,8 @@ def doc_id(corpus_dir: Path, path: Path) -> str:
 def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
     """id -> content hash of every live document, read from columns (no stored fields)."""
     with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}  # an index built from an empty corpus has no segments, hence no columns to read
         ids = reader.column_reader("id")
         hashes = reader.column_reader("hash")
         return {ids[n]: hashes[n] for n in reader.all_doc_ids()}

@@ -73,12 +73,29 @@ class Scheduler:
         except OSError as exc:  # status is informative only; never stop reindexing for it
             log.warning("could not record schedule: %s", exc)
 
+    def fetch_once(self) -> None:
+        """Fetch the configured sources into the corpus first.  Never raises: a failed
+        fetch is logged and the index is still brought up to date with what is on disk."""
+        from .fetch import FetchBusy, load_sources, run_fetch
+
+        try:
+            summary = run_fetch(load_sources(self.settings.sources), self.settings.corpus_dir)
+        except FetchBusy as exc:
+            log.info("fetch skipped: %s", exc.message)
+        except Exception as exc:  # noqa: BLE001 - a failed fetch must not end the schedule
+            log.error("fetch failed (will retry next run): %s: %s", type(exc).__name__, exc)
+        else:
+            log.info("fetch: %s", summary.line())
+
     def run_once(self) -> bool:
-        """One incremental pass; True if it succeeded.  Never raises."""
+        """One incremental pass (after fetching, when sources are configured); True if the
+        index pass succeeded.  Never raises."""
         from .indexer import run_index
 
         s = self.settings
         self.runs += 1
+        if s.sources:
+            self.fetch_once()
         try:
             summary = run_index(s.corpus_dir, s.index_dir, procs=s.index_procs,
                                 limitmb=s.index_limitmb, max_file_bytes=s.max_file_bytes)

@@ -123,6 +123,9 @@ class _schedule:
         self.scheduler = None
 
     def __enter__(self):
+        if self.settings.sources and not self.settings.reindex_every:
+            log.warning("sources %s are configured but no --reindex-every: nothing will be fetched",
+                        self.settings.sources)
         if self.settings.reindex_every:
             from .schedule import Scheduler, parse_interval
 

@@ -30,6 +30,7 @@ class Settings:
     search_concurrency: int = 0
     serve_workers: int = 0
     approximate_below: int = 10
+    sources: str = ""
 
 
 HELP: dict[str, str] = {
@@ -54,6 +55,8 @@ HELP: dict[str, str] = {
     "serve_workers": "Server processes for `serve`, sharing one listening socket (0: one per CPU).",
     "approximate_below": "When fewer documents than this match a query as typed, documents that match"
                          " only when accents are ignored follow them, marked approximate (0: never).",
+    "sources": "Sources file (TOML) of websites to follow; `schedule` and `serve --reindex-every` then"
+               " fetch before each reindex. Empty: no fetching.",
 }
 
 

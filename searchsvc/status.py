@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import store
+from .fetch.run import read_last_fetch
 from .schedule import read_schedule
 from .settings import Settings
 
@@ -29,4 +30,6 @@ def collect_status(settings: Settings) -> dict:
         "last_failure": state.get("last_failure"),
         "schedule": read_schedule(index_dir) or None,
         "schedule_configured": settings.reindex_every or None,
+        "last_fetch": read_last_fetch(settings.corpus_dir),
+        "sources_configured": settings.sources or None,
     }

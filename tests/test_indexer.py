@@ -154,3 +154,13 @@ def test_missing_corpus_is_an_error(tmp_path):
 
     with pytest.raises(SearchServiceError, match="does not exist"):
         run_index(tmp_path / "nope", tmp_path / "index")
+
+
+def test_index_built_from_an_empty_corpus_accepts_files_later(tmp_path):
+    # A fresh deployment that follows websites starts with an empty corpus folder.
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    assert run_index(corpus, index_dir).documents == 0
+    (corpus / "tin").mkdir()
+    (corpus / "tin" / "moi.txt").write_text("Thông báo mới\n\nNội dung thông báo.", encoding="utf-8")
+    assert run_index(corpus, index_dir).added == 1

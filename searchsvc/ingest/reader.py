@@ -12,6 +12,7 @@ from searchsvc.analysis.normalize import normalize_text
 from searchsvc.ingest.decode import decode_bytes, sniff_declared_charset
 from searchsvc.ingest.document import Document, SkipFile
 from searchsvc.ingest.parse import parse_html, parse_text
+from searchsvc.ingest.sidecar import read_sidecar
 
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm")
 # Never block on a FIFO someone dropped into the corpus; no effect on regular files.
@@ -121,6 +122,9 @@ def read_document(corpus_root: Path, path: Path, max_bytes: int = 20 * 1024 * 10
         title, body, date = parse_text(text)
     if not title and not body:
         raise SkipFile("no text content")
+    # A page saved by `searchsvc fetch`: link to where it was found; the feed's date if the page has none.
+    fetched_url, published = read_sidecar(path)
+    url, date = fetched_url or url, date or published
     parts = doc_id.split("/")
     return Document(
         id=doc_id,

@@ -295,6 +295,12 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                     "description": "The running reindex schedule (`every`, `next_run`, `pid`), if any.",
                 },
                 "schedule_configured": _nullable({"type": "string"}),
+                "last_fetch": {
+                    **_nullable({"type": "object"}),
+                    "description": "`time` and `summary` (new, updated, not_modified, gone, failed, robots, "
+                    "broken, failures, ...) of the last `searchsvc fetch` run into this corpus, if any.",
+                },
+                "sources_configured": _nullable({"type": "string"}),
             },
         },
     }
