@@ -29,6 +29,7 @@ class Settings:
     result_cache_size: int = 512
     search_concurrency: int = 0
     serve_workers: int = 0
+    display_names: str = ""
 
 
 HELP: dict[str, str] = {
@@ -51,6 +52,8 @@ HELP: dict[str, str] = {
     "search_concurrency": "Searches one process runs at once (0: one per CPU); further requests wait their"
                           " turn. Python runs one thread at a time, so more only makes every search slower.",
     "serve_workers": "Server processes for `serve`, sharing one listening socket (0: one per CPU).",
+    "display_names": "TOML file of display names for sources and categories ([source] and [category]"
+                     " tables: stored value = name shown); empty: the built-in names only.",
 }
 
 

@@ -215,8 +215,10 @@ class SearchEngine:
         hits = [self._hit(searcher.stored_fields(int(d)), float(matches.score[d]), terms) for d in page_docs]
 
         facets: dict[str, list[FacetValue]] = {}
+        undated = None
         if req.facets and not timed_out:
             facets = _facets(matched, filters, arrays)
+            undated = _undated(matched, filters, arrays)
         suggestion = None
         if req.suggest and req.page == 1 and not timed_out:
             top_texts = [_text(searcher.stored_fields(int(d))) for d in ranked[:5]]
@@ -229,6 +231,7 @@ class SearchEngine:
             hits=hits,
             sort=req.sort,
             facets=facets,
+            undated=undated,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             timed_out=timed_out,
@@ -354,3 +357,11 @@ def _facets(matched: np.ndarray, filters: dict[str, np.ndarray], arrays: IndexAr
             found.sort(key=lambda fv: (-fv.count, fv.value))
         facets[name] = found[:FACET_LIMIT]
     return facets
+
+
+def _undated(matched: np.ndarray, filters: dict[str, np.ndarray], arrays: IndexArrays) -> int:
+    """Matches without a date, under every filter but the date one: the year facet's
+    "unknown date" bucket, and what a date filter leaves out."""
+    codes, _values = arrays.codes("year")
+    selected = _all(matched, [m for name, m in filters.items() if name != "year"])
+    return int(np.count_nonzero(selected & (codes == 0)))

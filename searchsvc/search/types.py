@@ -57,6 +57,9 @@ class SearchResult:
     hits: list[Hit]
     sort: str = "relevance"
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)  # 'year', 'source', 'category'
+    # Matches without a date (every filter applied but the date range): the year facet's
+    # "unknown date" bucket; with a date filter, the documents it left out. None without facets.
+    undated: int | None = None
     suggestion: str | None = None  # accents restored / corrected query, None when no better form
     took_ms: float = 0.0
     timed_out: bool = False  # the time limit cut the search short; results are partial
@@ -78,6 +81,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 1),
             "timed_out": self.timed_out,
+            "undated": self.undated,
         }
 
 
