@@ -129,18 +129,16 @@ class Completer:
         for run in [r for r in kept if r[-1] in TRAILING or r[0] in TRAILING and len(r) > 1]:
             del kept[run]
 
-        # Shown as the corpus writes the phrase in mid-sentence (`Cao Bằng`, not `cao bằng`);
-        # a phrase only ever seen at the start of a clause keeps the case of the other words.
+        # Shown as the corpus writes the phrase in mid-sentence (`Cao Bằng`, `biến đổi khí
+        # hậu`); a phrase only ever seen at the start of a clause as it is written there.
         forms: dict[tuple[str, ...], Counter[str]] = {}
         for (words, _weight), original in zip(clauses, originals):
             for i in range(len(words)):
                 for n in range(1, min(MAX_WORDS, len(words) - i) + 1):
                     run = words[i:i + n]
                     if run in kept:
-                        surface = original[i:i + n]
-                        if i == 0 and not surface[0].isupper():
-                            surface = [surface[0][:1].lower() + surface[0][1:], *surface[1:]]
-                        forms.setdefault(run, Counter())[" ".join(surface)] += 1 if i else 0.01
+                        surface = " ".join(original[i:i + n])
+                        forms.setdefault(run, Counter())[surface] += 1 if i else 0.01
 
         rows = []
         for run, weight in kept.items():
