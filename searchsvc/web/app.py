@@ -170,6 +170,8 @@ def _register_filters(app: Flask) -> None:
     @app.template_filter("vn_seconds")
     def vn_seconds(ms: float) -> str:
         # Three decimals: most searches take a few milliseconds, and "0,00" says nothing.
+        if ms < 0.5:
+            return "< 0,001"  # answered from the result cache
         return f"{ms / 1000:.3f}".replace(".", ",")  # 0,012
 
     @app.template_filter("display_name")

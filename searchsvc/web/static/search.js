@@ -149,6 +149,9 @@
         var fresh = doc.getElementById("results");
         var current = document.getElementById("results");
         if (!fresh || !current) return;
+        // Mid-word ("bien d") there is often nothing yet: keep what is shown while
+        // suggestions are on offer, rather than flash "no results".
+        if (fresh.querySelector("#no-results") && !list.hidden) { lastResultsQuery = ""; return; }
         current.replaceWith(document.importNode(fresh, true));
         var chips = document.querySelector(".chips"), freshChips = doc.querySelector(".chips");
         if (chips && !freshChips) chips.remove();
