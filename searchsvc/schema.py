@@ -17,7 +17,9 @@ from whoosh import fields
 from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
 from .ingest import Document
 
-SCHEMA_VERSION = 1
+# Bumped when stored or indexed text changes, so the next run rebuilds: 2 = page furniture
+# (tool lines, counters, keyword lists) no longer in HTML bodies.
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> fields.Schema:
