@@ -17,6 +17,7 @@ accented form, so `bien d` completes to `biến đổi khí hậu`.
 from __future__ import annotations
 
 import bisect
+import gc
 import html
 import re
 import threading
@@ -32,7 +33,8 @@ from ..analysis.tones import place_tone
 
 MAX_WORDS = 6          # longest phrase offered
 MIN_DOCS = 2           # a phrase must start in this many documents (titles or leads)
-LEAD_CHARS = 300       # how much of each body counts, besides the title
+LEAD_CHARS = 300       # how much of each body counts, besides the title ...
+LEAD_BUDGET = 3_000_000  # ... within this many body characters in all (memory and build time)
 EXTENDED = 0.8         # `a b` gives way to `a b c` when `a b c` has this share of its documents
 LIMIT = 8
 TITLE_WEIGHT = 2.0     # a phrase in a title counts double
@@ -56,6 +58,17 @@ class Completion:
 
     def to_json(self) -> dict[str, str]:
         return {"text": self.text, "html": self.html}
+
+
+def lead_chars_for(documents: int) -> int:
+    """Characters of each body to use: a small corpus needs its bodies for enough phrases,
+    a large one has enough in its titles (84k titles: see bench/suggest.py).
+
+    >>> lead_chars_for(311), lead_chars_for(20_000), lead_chars_for(84_132)
+    (300, 150, 0)
+    """
+    lead = min(LEAD_CHARS, LEAD_BUDGET // max(documents, 1))
+    return lead if lead >= 80 else 0
 
 
 def _lower(word: str) -> str:
@@ -82,12 +95,25 @@ class Completer:
         return len(self.folded)
 
     @classmethod
-    def build(cls, docs: Iterable[tuple[str, str]]) -> "Completer":
-        """From (title, body) pairs."""
+    def build(cls, docs: Iterable[tuple[str, str]], lead_chars: int = LEAD_CHARS) -> "Completer":
+        """From (title, body) pairs; `lead_chars` of each body count besides the title."""
+        # Millions of small tuples: the cyclic garbage collector would rescan them all
+        # again and again (quadratic time); none of them form cycles.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._build(docs, lead_chars)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, docs: Iterable[tuple[str, str]], lead_chars: int) -> "Completer":
         clauses: list[tuple[tuple[str, ...], float]] = []
         originals: list[list[str]] = []
         for title, body in docs:
-            for text, weight in ((title, TITLE_WEIGHT), (body[:LEAD_CHARS].rsplit(" ", 1)[0], 1.0)):
+            lead = body[:lead_chars].rsplit(" ", 1)[0] if lead_chars else ""
+            for text, weight in ((title, TITLE_WEIGHT), (lead, 1.0)):
                 if not text:
                     continue
                 for words in _clauses(normalize_text(text)):
@@ -97,7 +123,7 @@ class Completer:
         # Runs of n words, counted once per clause, kept when frequent; a run of n+1
         # words is only counted when both its runs of n words were kept.
         kept: dict[tuple[str, ...], float] = {}
-        docs_of: dict[tuple[str, ...], int] = {}
+        docs_of: dict[tuple[str, ...], int] = {}  # every frequent run, also those not kept
         previous: set[tuple[str, ...]] | None = None
         for n in range(1, MAX_WORDS + 1):
             weight_of: Counter[tuple[str, ...]] = Counter()
@@ -131,22 +157,31 @@ class Completer:
 
         # Shown as the corpus writes the phrase in mid-sentence (`Cao Bằng`, `biến đổi khí
         # hậu`); a phrase only ever seen at the start of a clause as it is written there.
+        # Also counted: how often the phrase ends where a phrase ends (the clause ends, or a
+        # function word follows). `TP HCM tăng` rarely does; `World Cup 2006` often does.
         forms: dict[tuple[str, ...], Counter[str]] = {}
+        ends: Counter[tuple[str, ...]] = Counter()
         for (words, _weight), original in zip(clauses, originals):
-            for i in range(len(words)):
-                for n in range(1, min(MAX_WORDS, len(words) - i) + 1):
+            size = len(words)
+            for i in range(size):
+                for n in range(1, min(MAX_WORDS, size - i) + 1):
                     run = words[i:i + n]
+                    if run not in docs_of:
+                        break  # no longer run from here is frequent either
                     if run in kept:
                         surface = " ".join(original[i:i + n])
                         forms.setdefault(run, Counter())[surface] += 1 if i else 0.01
+                        if i + n == size or words[i + n] in TRAILING:
+                            ends[run] += 1
 
         rows = []
         for run, weight in kept.items():
             if len(run) == 1 and (len(run[0]) < 2 or run[0].isdigit()):
                 continue
             shown = forms[run].most_common(1)[0][0] if run in forms else " ".join(run)
+            whole = ends[run] / docs_of[run] if len(run) > 1 else 1.0
             rows.append((" ".join(fold(w) for w in run), " ".join(run), shown,
-                         weight * (1 + 0.25 * min(len(run) - 1, 2))))
+                         weight * (1 + 0.25 * min(len(run) - 1, 2)) * (0.25 + 0.75 * min(whole, 1.0))))
         rows.sort()
         return cls([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
                    np.array([r[3] for r in rows], dtype=np.float64))
@@ -267,7 +302,8 @@ class CompleterCache:
             # This thread's own searcher (searchers are not shared between threads).
             reader = engine.searcher().reader()
             completer = Completer.build(
-                (f.get("title") or "", f.get("body") or "") for f in reader.all_stored_fields())
+                ((f.get("title") or "", f.get("body") or "") for f in reader.all_stored_fields()),
+                lead_chars=lead_chars_for(reader.doc_count()))
         except Exception:
             with self._lock:
                 self._building = None
