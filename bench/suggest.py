@@ -105,6 +105,33 @@ def main() -> None:
     print(f"prefixes timed     {len(times):,} ({empty / len(times):.0%} with no completion)")
     print(f"latency ms         p50 {pct(50):.2f}  p95 {pct(95):.2f}  p99 {pct(99):.2f}  max {times[-1]:.2f}"
           f"  mean {statistics.fmean(times):.2f}")
+    # The same prefixes through GET /api/suggest (Flask's test client: the handler, JSON and
+    # headers, without the network), the completer handed to the app as the server builds it.
+    import tempfile
+    from urllib.parse import quote
+
+    from searchsvc.settings import load_settings
+    from searchsvc.web import create_app
+
+    class Built:
+        def get(self, engine):
+            return completer
+
+    with tempfile.TemporaryDirectory() as empty:
+        app = create_app(load_settings({}, index_dir=Path(empty)))
+        app.extensions["searchsvc.completer"] = Built()
+        client = app.test_client()
+        urls = ["/api/suggest?q=" + quote(q) for q in queries]
+        for url in urls[:200]:
+            client.get(url)
+        http = []
+        for url in urls:
+            t = time.perf_counter()
+            assert client.get(url).status_code == 200
+            http.append((time.perf_counter() - t) * 1000)
+    http.sort()
+    print(f"GET /api/suggest   p50 {http[len(http) // 2]:.2f}  p95 {http[int(0.95 * (len(http) - 1))]:.2f}"
+          f"  p99 {http[int(0.99 * (len(http) - 1))]:.2f} ms (handler and JSON, in process)")
     print("examples:")
     for q in EXAMPLES:
         print(f"  {q!r:18} -> {[c.text for c in completer.complete(q)][:5]}")

@@ -258,3 +258,34 @@ def test_completer_on_real_sentences():
     assert c.complete("nghi quyet 5")[0].text == "Nghị quyết 57-NQ/TW"
     assert c.complete("cao bằng ") == []  # nothing follows "Cao Bằng" twice
     assert c.complete("zzz") == [] and c.complete("  ") == []
+
+
+def test_completer_follows_the_index(tmp_path):
+    import time
+
+    from searchsvc.indexer import run_index
+    from searchsvc.search import SearchEngine
+    from searchsvc.search.complete import CompleterCache
+
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    for n in range(2):
+        (corpus / "a" / f"{n}.txt").write_text(f"Hội nghị xúc tiến đầu tư số {n}\n\nNội dung.\n",
+                                              encoding="utf-8")
+    run_index(corpus, tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index", refresh_interval=0.0)
+    cache = CompleterCache()
+    try:
+        assert [c.text for c in cache.get(engine).complete("xuc t")] == ["xúc tiến đầu tư"]
+        assert cache.get(engine).complete("lễ hội") == []
+        for n in range(2):
+            (corpus / "a" / f"l{n}.txt").write_text(f"Lễ hội hoa ban lần {n}\n\nNội dung.\n", encoding="utf-8")
+        run_index(corpus, tmp_path / "index")
+        # The new index is read in the background; the old completer answers meanwhile.
+        deadline = time.monotonic() + 10
+        while not cache.get(engine).complete("lễ hội"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert cache.get(engine).complete("lễ hội")[0].text == "Lễ hội hoa ban"
+    finally:
+        engine.close()

@@ -27,6 +27,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .. import store
 from ..analysis.fold import fold
 from ..analysis.normalize import normalize_text
 from ..analysis.tones import place_tone
@@ -44,6 +45,7 @@ TRAILING = frozenset("""
     và của về các tại với cho trong là được những một từ theo khi để do ở thì mà nhưng hay
     hoặc bị ra vào lên đến sau trước không cũng như nên vừa đã sẽ đang có này đó này nào
     rằng nhằm qua trên dưới giữa cùng đều còn chỉ rất quá lại sự việc
+    số lần thứ năm ngày tháng
 """.split())
 
 _WORD = re.compile(r"\w+(?:[-/.]\w+)*")
@@ -284,8 +286,8 @@ class CompleterCache:
     def get(self, engine) -> Completer | None:
         searcher = engine.searcher()
         # The same for every thread's searcher over the same commit of the same generation.
-        key = (str(engine.index_dir), getattr(engine._state(), "generation", None),
-               searcher.reader().generation(), searcher.doc_count_all())
+        key = (str(store.current_generation(engine.index_dir)), searcher.reader().generation(),
+               searcher.doc_count_all())
         with self._lock:
             if key == self._key or key == self._building:
                 return self._completer
