@@ -183,13 +183,17 @@ def search(query, index_dir, page, per_page, sort, date_from, date_to, source, c
     def plain(marked: str) -> str:
         return html.unescape(re.sub(r"</?mark>", lambda m: "[" if m.group() == "<mark>" else "]", marked))
 
+    from .names import load_names
+
+    names = load_names(settings.display_names)
     click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
     if result.suggestion:
         click.echo(f"did you mean: {result.suggestion}")
     for i, hit in enumerate(result.hits, start=(req.page - 1) * per_page + 1):
         date = hit.date.isoformat() if hit.date else "-"
         click.echo(f"\n{i}. {plain(hit.title_html)}  [{hit.score:.2f}]")
-        click.echo(f"   {hit.id} · {date} · {hit.source or '-'}")
+        click.echo(f"   {hit.id} · {date} · {names.source(hit.source) or '-'}"
+                   + (f" · {names.category(hit.category)}" if hit.category else ""))
         click.echo(f"   {plain(hit.snippet).replace(ELLIPSIS + ' ', ELLIPSIS)}")
 
 
