@@ -124,6 +124,7 @@ def test_year_facet_round_trip(server, browser, javascript):
     context, page = new_page(browser, DESKTOP, java_script_enabled=javascript)
     try:
         page.goto(f"{server}/?q={QUERY}")
+        assert page.locator("input[name=from]").is_visible()  # open on a wide screen, with or without JS
         with page.expect_navigation():
             page.locator("#facet-year a", has_text="2024").click()
         total = page.locator("#summary").inner_text()

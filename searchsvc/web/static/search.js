@@ -152,7 +152,9 @@
         // Mid-word ("bien d") there is often nothing yet: keep what is shown while
         // suggestions are on offer, rather than flash "no results".
         if (fresh.querySelector("#no-results") && !list.hidden) { lastResultsQuery = ""; return; }
-        current.replaceWith(document.importNode(fresh, true));
+        // Children only: the live region itself stays, so screen readers hear the change.
+        current.replaceChildren.apply(current, Array.prototype.map.call(
+          fresh.childNodes, function (node) { return document.importNode(node, true); }));
         var chips = document.querySelector(".chips"), freshChips = doc.querySelector(".chips");
         if (chips && !freshChips) chips.remove();
         else if (chips && freshChips) chips.replaceWith(document.importNode(freshChips, true));
