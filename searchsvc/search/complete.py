@@ -39,6 +39,7 @@ LEAD_BUDGET = 3_000_000  # ... within this many body characters in all (memory a
 EXTENDED = 0.8         # `a b` gives way to `a b c` when `a b c` has this share of its documents
 LIMIT = 8
 TITLE_WEIGHT = 2.0     # a phrase in a title counts double
+_LOW = (1 << 32) - 1
 
 # Function words that do not end (or begin) an offered phrase: `Hà Nội vừa` is cut short.
 TRAILING = frozenset("""
@@ -123,14 +124,16 @@ class Completer:
                     originals.append(words)
 
         # Runs of n words, counted once per clause, kept when frequent; a run of n+1
-        # words is only counted when both its runs of n words were kept.
+        # words is only counted when both its runs of n words were kept.  One int per run
+        # holds both tallies (clauses + titles << 32): this dict is the build's peak memory.
         kept: dict[tuple[str, ...], float] = {}
         docs_of: dict[tuple[str, ...], int] = {}  # every frequent run, also those not kept
         previous: set[tuple[str, ...]] | None = None
         for n in range(1, MAX_WORDS + 1):
-            weight_of: Counter[tuple[str, ...]] = Counter()
-            count_of: Counter[tuple[str, ...]] = Counter()
+            tally: dict[tuple[str, ...], int] = {}
+            get = tally.get
             for words, weight in clauses:
+                step = 1 + (1 << 32) if weight == TITLE_WEIGHT else 1
                 seen = set()
                 for i in range(len(words) - n + 1):
                     run = words[i:i + n]
@@ -138,14 +141,19 @@ class Completer:
                         continue
                     if run not in seen:
                         seen.add(run)
-                        weight_of[run] += weight
-                        count_of[run] += 1
-            frequent = {run for run, c in count_of.items() if c >= MIN_DOCS}
+                        tally[run] = get(run, 0) + step
+            frequent = set()
+            for run, t in tally.items():
+                count = t & _LOW
+                if count >= MIN_DOCS:
+                    frequent.add(run)
+                    titles = t >> 32
+                    kept[run] = titles * TITLE_WEIGHT + (count - titles)
+                    docs_of[run] = count
+            del tally, get  # before the next pass builds its own
             if not frequent:
                 break
-            for run in frequent:
-                kept[run] = weight_of[run]
-                docs_of[run] = count_of[run]
+            previous = frequent
             previous = frequent
 
         # A run nearly always continued the same way is not a phrase of its own
@@ -161,7 +169,7 @@ class Completer:
         # hậu`); a phrase only ever seen at the start of a clause as it is written there.
         # Also counted: how often the phrase ends where a phrase ends (the clause ends, or a
         # function word follows). `TP HCM tăng` rarely does; `World Cup 2006` often does.
-        forms: dict[tuple[str, ...], Counter[str]] = {}
+        forms: dict[tuple[tuple[str, ...], str], float] = {}  # flat: one small dict per run costs more
         ends: Counter[tuple[str, ...]] = Counter()
         for (words, _weight), original in zip(clauses, originals):
             size = len(words)
@@ -171,16 +179,23 @@ class Completer:
                     if run not in docs_of:
                         break  # no longer run from here is frequent either
                     if run in kept:
-                        surface = " ".join(original[i:i + n])
-                        forms.setdefault(run, Counter())[surface] += 1 if i else 0.01
+                        key = (run, " ".join(original[i:i + n]))
+                        forms[key] = forms.get(key, 0) + (1 if i else 0.01)
                         if i + n == size or words[i + n] in TRAILING:
                             ends[run] += 1
+
+        best: dict[tuple[str, ...], float] = {}
+        best_form: dict[tuple[str, ...], str] = {}
+        for (run, surface), count in forms.items():
+            if count > best.get(run, 0) or (count == best.get(run) and surface < best_form[run]):
+                best[run], best_form[run] = count, surface
+        del forms
 
         rows = []
         for run, weight in kept.items():
             if len(run) == 1 and (len(run[0]) < 2 or run[0].isdigit()):
                 continue
-            shown = forms[run].most_common(1)[0][0] if run in forms else " ".join(run)
+            shown = best_form.get(run) or " ".join(run)
             whole = ends[run] / docs_of[run] if len(run) > 1 else 1.0
             rows.append((" ".join(fold(w) for w in run), " ".join(run), shown,
                          weight * (1 + 0.25 * min(len(run) - 1, 2)) * (0.25 + 0.75 * min(whole, 1.0))))
