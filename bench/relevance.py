@@ -224,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bm25", action="append", default=[], metavar="NAME=VALUE",
                     help="override a BM25F parameter of searchsvc: B, K1, <field>_B, idf=prob|whoosh (tuning)")
     ap.add_argument("--out", type=Path, help="write the scores (and per-query ranks) as JSON here")
+    ap.add_argument("--precision", action="store_true",
+                    help="also check accented queries against a brute-force scan (accent_precision.py)")
+    ap.add_argument("--precision-only", action="store_true", help="only that check, no MRR")
     args = ap.parse_args(argv)
 
     size = dict(SIZES[args.size])
@@ -241,6 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# collection: {len(coll.docs)} documents ({size['headlines']} headline targets, "
           f"{size['distractors']} distractors, 240 XQuAD passages); queries: {args.split}; "
           f"loaded in {time.perf_counter() - started:.0f} s")
+    if args.precision or args.precision_only:
+        from accent_precision import measure
+
+        searchsvc = make_searchsvc(coll, args.cache, parse_assignments(args.ranking), parse_assignments(args.bm25))
+        print("\n## Accented queries against a brute-force scan (searchsvc)\n")
+        for line in measure(searchsvc.engine, coll.docs):
+            print(line)
+        if args.precision_only:
+            return 0
     scores = run(coll, engines, args.cache, args.split, args.limit,
                  parse_assignments(args.ranking), parse_assignments(args.bm25))
     print()

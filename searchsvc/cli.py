@@ -146,27 +146,25 @@ def _printable(text: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
 def search(query, index_dir, page, per_page, sort, date_from, date_to, source, category, as_json):
     """Search the index and print ranked results (the filters of GET /api/search)."""
-    import dataclasses
-
     from .search import SearchEngine
     from .search.params import parse_search_params
     from .search.snippets import ELLIPSIS
 
     settings = load_settings(index_dir=index_dir)
-    # The filters go through the API's own validation (same limits, same messages);
-    # the query itself is left to the engine, exactly as typed.
-    args = {"q": "x", "page": str(page), "sort": sort, "from": date_from, "to": date_to,
+    # Through the API's own validation (same limits, same messages); an empty query or
+    # `*` lists every document, newest first, as the API does.
+    args = {"q": query, "page": str(page), "sort": sort, "from": date_from, "to": date_to,
             "source": source, "category": category,
             "per_page": str(per_page) if per_page is not None else None}
     try:
-        req = dataclasses.replace(
-            parse_search_params({k: v for k, v in args.items() if v is not None}, settings), q=query)
+        req = parse_search_params({k: v for k, v in args.items() if v is not None}, settings)
     except SearchServiceError as exc:
         option = {"from": "--from", "to": "--to", "per_page": "--per-page"}.get(exc.param or "",
                                                                             f"--{exc.param}")
         fail("search", f"{option}: {exc.message}")
     engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars,
-                          max_query_terms=settings.max_query_terms)
+                          max_query_terms=settings.max_query_terms, time_limit=settings.search_time_limit,
+                          approximate_below=settings.approximate_below)
     try:
         result = engine.search(req)
     except SearchServiceError as exc:
@@ -186,10 +184,22 @@ def search(query, index_dir, page, per_page, sort, date_from, date_to, source, c
     from .names import load_names
 
     names = load_names(settings.display_names)
-    click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
-    if result.suggestion:
-        click.echo(f"did you mean: {result.suggestion}")
+    if result.browse:
+        click.echo(f"{result.total} documents, newest first ({result.took_ms:.0f} ms)")
+    elif result.corrected_query:
+        click.echo(f"no results for {result.query!r}; showing {result.total} results for "
+                   f"{result.corrected_query!r} ({result.took_ms:.0f} ms)")
+    else:
+        click.echo(f"{result.total} results for {result.query!r} ({result.took_ms:.0f} ms)")
+        if result.suggestion:
+            click.echo(f"did you mean: {result.suggestion}")
+    if result.total_approximate:
+        click.echo(f"{result.total_approximate} more match only when accents are ignored (listed after these)")
+    shown_approximate = False
     for i, hit in enumerate(result.hits, start=(req.page - 1) * per_page + 1):
+        if hit.approximate and not shown_approximate:
+            click.echo("\n-- approximate: match only when accents are ignored --")
+            shown_approximate = True
         date = hit.date.isoformat() if hit.date else "-"
         click.echo(f"\n{i}. {plain(hit.title_html)}  [{hit.score:.2f}]")
         click.echo(f"   {hit.id} · {date} · {names.source(hit.source) or '-'}"

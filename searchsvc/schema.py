@@ -1,10 +1,15 @@
 """The Whoosh schema and the mapping from a parsed Document to index fields.
 
 Every text is indexed twice — `exact` (accents kept, tone marks normalised) and
-`folded` (accents removed) — so unaccented queries match and accented queries
-can still prefer exact matches.  `pairs` holds folded adjacent-syllable pairs
+`folded` (accents removed) — so unaccented queries match every accented form
+and a syllable typed with accents matches exactly.  `pairs` holds folded adjacent-syllable pairs
 (`bien_doi`, `doi_khi`): Vietnamese words are mostly two syllables, and pairs
 give word-level ranking without a word segmenter.
+
+A syllable typed with marks must match those marks (`exact`), except in a
+document typed without diacritics (analysis/marks.py): such a document's folded
+terms are indexed once more in `plain`/`title_plain`, which an accented query
+syllable matches by its folded form.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from typing import Any
 
 from whoosh import fields
 
-from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
+from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_without_marks
+from .analysis.whoosh_analyzers import analyzed
 from .ingest import Document
 
-# Bumped when stored or indexed text changes, so the next run rebuilds: 2 = page furniture
-# (tool lines, counters, keyword lists) no longer in HTML bodies.
-SCHEMA_VERSION = 2
+# Bumped when stored or indexed text changes, so the next run rebuilds: 2 = strict accents
+# (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in
+# HTML bodies.
+SCHEMA_VERSION = 3
 
 
 def build_schema() -> fields.Schema:
@@ -37,6 +44,9 @@ def build_schema() -> fields.Schema:
         title_exact=fields.TEXT(analyzer=exact, phrase=True),
         title_folded=fields.TEXT(analyzer=folded, phrase=True),
         title_pairs=fields.TEXT(analyzer=pairs, phrase=False),
+        # Only documents typed without diacritics: their folded terms again.
+        plain=fields.TEXT(analyzer=folded, phrase=True),
+        title_plain=fields.TEXT(analyzer=folded, phrase=True),
         # Filters, facets and sorting (columns make them cheap per hit).
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),
@@ -63,6 +73,9 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "hash": doc.content_hash,
         "size": doc.size,
     }
+    if unmarked(doc):
+        values["plain"] = doc.body
+        values["title_plain"] = doc.title
     # Empty strings would become an empty term; leave the field out instead.
     if doc.source:
         values["source"] = doc.source
@@ -74,3 +87,11 @@ def document_fields(doc: Document) -> dict[str, Any]:
         values["date"] = dt.datetime.combine(doc.date, dt.time())
         values["year"] = str(doc.date.year)
     return values
+
+
+def unmarked(doc: Document) -> bool:
+    """Whether the document (title and body together) was typed without diacritics.
+
+    The analyses are the ones the fields reuse (memoised), so this costs a count.
+    """
+    return written_without_marks(analyzed(doc.title).tokens + analyzed(doc.body).tokens)

@@ -29,6 +29,7 @@ class Settings:
     result_cache_size: int = 512
     search_concurrency: int = 0
     serve_workers: int = 0
+    approximate_below: int = 10
     display_names: str = ""
 
 
@@ -52,6 +53,8 @@ HELP: dict[str, str] = {
     "search_concurrency": "Searches one process runs at once (0: one per CPU); further requests wait their"
                           " turn. Python runs one thread at a time, so more only makes every search slower.",
     "serve_workers": "Server processes for `serve`, sharing one listening socket (0: one per CPU).",
+    "approximate_below": "When fewer documents than this match a query as typed, documents that match"
+                         " only when accents are ignored follow them, marked approximate (0: never).",
     "display_names": "TOML file of display names for sources and categories ([source] and [category]"
                      " tables: stored value = name shown); empty: the built-in names only.",
 }

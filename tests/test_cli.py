@@ -50,8 +50,10 @@ def test_search_errors_are_clear(tmp_path):
     result = CliRunner().invoke(main, ["search", "bien", "--index", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no index" in result.output.lower()
     run("index", "--corpus", str(FIXTURE_CORPUS), "--index", str(tmp_path / "ix"))
-    empty = CliRunner().invoke(main, ["search", "  ", "--index", str(tmp_path / "ix")])
-    assert empty.exit_code == 2 and "query is empty" in empty.output
+    nothing = CliRunner().invoke(main, ["search", "!!!", "--index", str(tmp_path / "ix")])
+    assert nothing.exit_code == 2 and "no searchable words" in nothing.output
+    browse = CliRunner().invoke(main, ["search", "  ", "--index", str(tmp_path / "ix")])
+    assert browse.exit_code == 0 and browse.output.startswith("27 documents, newest first")
 
 
 def test_missing_corpus_exit_code(tmp_path):

@@ -122,7 +122,8 @@ def test_totals_pages_and_filters_equal_whoosh(engine, q, filters):
     expected_ids = [hit["id"] for hit in expected]
     got = [engine.search_uncached(SearchRequest(q=q, page=p, per_page=3, **filters)) for p in (1, 2)]
     assert got[0].total == len(expected_ids)
-    assert [h.id for r in got for h in r.hits] == expected_ids[:6]
+    # (Approximate hits, which follow the strict ones when they are few, are not Whoosh's to check.)
+    assert [h.id for r in got for h in r.hits if not h.approximate] == expected_ids[:6]
 
 
 def test_facets_count_what_matches(engine):

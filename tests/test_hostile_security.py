@@ -119,7 +119,8 @@ ALLOWED = {
     "button": {"type", "class"}, "select": {"name"}, "option": {"value", "selected"}, "p": {"class", "id", "role"},
     "section": {"class", "id", "aria-label"}, "em": set(), "strong": set(), "ul": {"class", "aria-label"},
     "li": {"class", "id"}, "kbd": set(), "details": {"class", "open"}, "summary": set(),
-    "article": {"class"}, "h1": {"class"}, "h2": set(), "h3": set(), "mark": set(), "time": {"datetime"},
+    "article": {"class"}, "h1": {"class"}, "h2": {"class", "id"}, "h3": set(), "mark": set(),
+    "time": {"datetime"},
     "span": {"class", "id", "aria-current", "aria-hidden"}, "nav": {"class", "aria-label"},
     "aside": {"class", "aria-label"},
     "script": {"src", "defer"},  # only our own file, checked below

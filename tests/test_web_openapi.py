@@ -160,7 +160,7 @@ def search_parameters(spec) -> list[dict[str, Any]]:
 
 def test_search_parameters_are_the_parsed_ones(spec):
     assert [p["name"] for p in search_parameters(spec)] == [
-        "q", "page", "per_page", "sort", "from", "to", "source", "category"]
+        "q", "autocorrect", "page", "per_page", "sort", "from", "to", "source", "category"]
     settings = load_settings({})
     by_name = {p["name"]: p["schema"] for p in search_parameters(spec)}
     assert by_name["page"]["maximum"] == settings.max_page
@@ -183,11 +183,11 @@ def test_documented_parameter_values(client, spec):
             validate(spec, "/api/search", "get", response)
 
 
-def test_required_parameter(client, spec):
-    required = [p["name"] for p in search_parameters(spec) if p["required"]]
-    assert required == ["q"]
+def test_no_required_parameter(client, spec):
+    # Without `q` the API browses (every document, newest first).
+    assert [p["name"] for p in search_parameters(spec) if p["required"]] == []
     response = client.get("/api/search")
-    assert response.get_json()["error"]["param"] == "q"
+    assert response.status_code == 200 and response.get_json()["browse"] is True
     validate(spec, "/api/search", "get", response)
 
 

@@ -64,11 +64,7 @@ def test_partial_dates_mean_start_and_end_of_period(value, start, end):
 @pytest.mark.parametrize(
     ("args", "param"),
     [
-        ({}, "q"),
-        ({"q": ""}, "q"),
-        ({"q": "   "}, "q"),
-        ({"q": "*"}, "q"),
-        ({"q": " * * "}, "q"),
+        ({"q": "x", "autocorrect": "maybe"}, "autocorrect"),
         ({"q": "x", "page": "0"}, "page"),
         ({"q": "x", "page": "-1"}, "page"),
         ({"q": "x", "page": "abc"}, "page"),
@@ -107,16 +103,21 @@ def test_limits_are_inclusive():
     assert (req.page, req.per_page) == (50, 30)
 
 
+@pytest.mark.parametrize("args", [{}, {"q": ""}, {"q": "   "}, {"q": "*"}, {"q": " * * "}])
+def test_absent_empty_or_star_is_a_browse_request(args):
+    assert parse_search_params(args, SETTINGS).browse
+
+
 @given(st.dictionaries(st.sampled_from(["q", "page", "per_page", "sort", "from", "to",
-                                        "source", "category", "other"]),
+                                        "source", "category", "autocorrect", "other"]),
                        st.text(max_size=30)))
 def test_any_input_gives_a_request_or_a_bad_request(args):
     try:
         req = parse_search_params(args, SETTINGS)
     except BadRequest as e:
-        assert e.param in {"q", "page", "per_page", "sort", "from", "to", "source", "category"}
+        assert e.param in {"page", "per_page", "sort", "from", "to", "source", "category", "autocorrect"}
         return
-    assert req.q and req.q == req.q.strip() and len(req.q) <= SETTINGS.max_query_chars
+    assert req.q == req.q.strip() and len(req.q) <= SETTINGS.max_query_chars
     assert 1 <= req.page <= SETTINGS.max_page
     assert 1 <= req.per_page <= SETTINGS.per_page_max
     assert req.sort in ("relevance", "date")

@@ -6,6 +6,7 @@ adjacent-pair fields).
 """
 
 from searchsvc.analysis.fold import fold
+from searchsvc.analysis.marks import written_without_marks
 from searchsvc.analysis.normalize import normalize_text
 from searchsvc.analysis.tokenize import Token, tokenize
 from searchsvc.analysis.tones import place_tone
@@ -26,4 +27,5 @@ __all__ = [
     "normalize_text",
     "place_tone",
     "tokenize",
+    "written_without_marks",
 ]

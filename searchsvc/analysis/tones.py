@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from itertools import product
 
 # Combining tone marks (in NFD): grave, acute, tilde, hook above, dot below.
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -117,3 +118,35 @@ def place_tone(syllable: str) -> str:
         return syllable
     marked = unicodedata.normalize("NFC", base[index] + tone)
     return unicodedata.normalize("NFC", base[:index] + marked + base[index + 1 :])
+
+
+# Letters a bare (folded) spelling may stand for.  `d` is `đ` only as the onset.
+_MARKED_FORMS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư"}
+
+
+@lru_cache(maxsize=16384)
+def spellings(folded: str) -> tuple[str, ...]:
+    """Every well-formed syllable, tone placed as `place_tone` places it, whose
+    folded form is `folded` (the candidates of accent restoration); () for
+    anything that is no Vietnamese syllable.
+
+    >>> [s for s in ("hòa", "hoà", "hóa", "hoa") if s in spellings("hoa")]
+    ['hòa', 'hóa', 'hoa']
+    >>> len(spellings("bao")), "bão" in spellings("bao"), "đường" in spellings("duong"), spellings("ubnd")
+    (54, True, True, ())
+
+    Forms no text uses (`hoâ`) are among them: the index says which occur.
+    """
+    if not folded.isascii() or not folded.isalpha() or len(folded) > 7 or folded != folded.lower():
+        return ()
+    choices = [("dđ" if ch == "d" and i == 0 else _MARKED_FORMS.get(ch, ch)) for i, ch in enumerate(folded)]
+    found: set[str] = set()
+    for letters in product(*choices):
+        base = "".join(letters)
+        index = _tone_index(base)
+        if index is None:
+            continue
+        found.add(base)
+        for tone in _TONES:
+            found.add(unicodedata.normalize("NFC", base[:index] + base[index] + tone + base[index + 1:]))
+    return tuple(sorted(found))

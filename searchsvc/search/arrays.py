@@ -78,6 +78,8 @@ class _SegmentCache:
 # re-read by many queries (`của`, `việt nam`), so they are worth keeping too.
 _SEGMENTS = _SegmentCache(max_bytes=64 << 20)
 _POSTINGS = _SegmentCache(max_bytes=256 << 20)
+# Document frequencies per segment and term, as 1-tuples (about 200 bytes an entry).
+_FREQUENCIES = _SegmentCache(max_bytes=16 << 20, size=lambda value: 200)
 # Term sets for did-you-mean; about 80 bytes a term.
 _VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(terms) + 256)
 
@@ -154,6 +156,30 @@ class IndexArrays:
 
     # -- vocabulary ----------------------------------------------------------
 
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term (deleted ones included, as Whoosh counts), from each
+        segment's term index, remembered per segment: accent restoration asks about
+        dozens of spellings and pairs per query, most of them absent."""
+        if fieldname not in self.reader.schema:
+            return 0
+        btext = self.reader.schema[fieldname].to_bytes(text)
+        return sum(
+            _FREQUENCIES.get((key, fieldname, btext),
+                             lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
+        )
+
+    def present(self, fieldname: str, words) -> list[str]:
+        """Those of `words` that some segment's `fieldname` holds (from per-segment term sets)."""
+        vocabularies = self._vocabularies(fieldname)
+        return [w for w in words if any(w in v for v in vocabularies)]
+
+    def _vocabularies(self, fieldname: str) -> list[frozenset[str]]:
+        return [
+            _VOCABULARIES.get(("vocab", key, fieldname), lambda leaf=leaf: _segment_vocabulary(leaf, fieldname))
+            for (leaf, _offset), key in zip(self.leaves, self._keys)
+        ]
+
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]:
         """Indexed terms of `fieldname` one insertion, deletion, substitution or swap of
         neighbouring letters away from `word` (ASCII letters and digits, as folded terms are).
@@ -163,10 +189,7 @@ class IndexArrays:
         edit on a multi-segment reader but not on a single segment; here the ~36 x (2n + 1)
         edits of the word are looked up in each segment's term set.
         """
-        vocabularies = [
-            _VOCABULARIES.get(("vocab", key, fieldname), lambda leaf=leaf: _segment_vocabulary(leaf, fieldname))
-            for (leaf, _offset), key in zip(self.leaves, self._keys)
-        ]
+        vocabularies = self._vocabularies(fieldname)
         return sorted(c for c in _edits1(word) if any(c in v for v in vocabularies))
 
     # -- columns -------------------------------------------------------------

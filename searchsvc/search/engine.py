@@ -25,15 +25,18 @@ from whoosh.util.times import datetime_to_long
 from .. import store
 from ..errors import BadRequest, IndexMissing, NotFound
 from .arrays import IndexArrays
-from .evaluate import Evaluator
+from .evaluate import Evaluator, Matches
 from .plan import DEFAULT_RANKING, Ranking, SyllableBM25F, build_query
 from .query import HighlightTerms, ParsedQuery, parse_query
 from .snippets import highlight_all, make_snippet
-from .suggest import suggest
+from .suggest import suggest, written_as_in
 from .types import FacetValue, Hit, SearchRequest, SearchResult, StoredDocument
+from .vocabulary import IndexVocabulary
 
 FACETS = ("year", "source", "category")
 FACET_LIMIT = 20
+# Best matches of a suggestion whose texts give it its capitals.
+SUGGESTION_SOURCES = 5
 
 
 def weighting() -> scoring.WeightingModel:
@@ -42,7 +45,16 @@ def weighting() -> scoring.WeightingModel:
     # relevance harness's tuning questions MRR@10 went from 0.74 to 0.89.
     # Titles are short and all about the same length: length normalisation
     # there mostly adds noise, so it is weaker than for bodies.
-    return SyllableBM25F(B=0.75, K1=1.2, shared_idf=True, title_exact_B=0.3, title_folded_B=0.3, title_pairs_B=0.3)
+    # The plain fields hold only documents typed without diacritics, so their
+    # average length says nothing about a document: no length normalisation.
+    return SyllableBM25F(B=0.75, K1=1.2, shared_idf=True, title_exact_B=0.3, title_folded_B=0.3, title_pairs_B=0.3,
+                         plain_B=0.0, title_plain_B=0.0)
+
+
+@dataclass
+class _Approximate:
+    docs: np.ndarray  # docnums matching only when accents are ignored
+    score: np.ndarray  # their scores (accent-blind reading), per docnum
 
 
 @dataclass
@@ -65,6 +77,7 @@ class SearchEngine:
         max_query_terms: int = 32,
         result_cache: int | None = None,
         concurrency: int = 0,
+        approximate_below: int = 10,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.refresh_interval = refresh_interval
@@ -72,6 +85,8 @@ class SearchEngine:
         self.ranking = ranking
         self.max_query_chars = max_query_chars
         self.max_query_terms = max_query_terms
+        # Fewer strict hits than this and accent-blind matches follow them.
+        self.approximate_below = approximate_below
         self._local = threading.local()
         self._all_lock = threading.Lock()
         self._all_locals: list[_Local] = []
@@ -173,15 +188,9 @@ class SearchEngine:
         return result
 
     def search_uncached(self, req: SearchRequest) -> SearchResult:
-        if getattr(self._local, "searching", False):
-            return self._search(req)  # did-you-mean's own search, inside this thread's slot
         queued = time.perf_counter()
         with self._slots:
-            self._local.searching = True
-            try:
-                result = self._search(req)
-            finally:
-                self._local.searching = False
+            result = self._search(req)
         return replace(result, took_ms=(time.perf_counter() - queued) * 1000)
 
     def _search(self, req: SearchRequest) -> SearchResult:
@@ -190,52 +199,105 @@ class SearchEngine:
             raise BadRequest("page and per_page must be positive", param="page" if req.page < 1 else "per_page")
         if req.sort not in ("relevance", "date"):
             raise BadRequest(f"unknown sort {req.sort!r}", param="sort")
-        parsed = parse_query(req.q, self.max_query_chars, self.max_query_terms)
-        query = build_query(parsed, self.ranking)
+        parsed = None if req.browse else self.parse(req.q)
         searcher = self.searcher()
         arrays = self.arrays_for(searcher)
+        filters = _filter_masks(req, arrays)
+        wanted = _all(arrays.live, filters.values())
 
         # Every matching document is scored at once (NumPy over whole posting
         # lists), so the total and the facets are exact and nearly free.  Only
-        # nodes matched the Whoosh way (phrases) can run out of time; they then
-        # contribute what they found so far and the result says it is partial.
+        # nodes matched the Whoosh way can run out of time; they then contribute
+        # what they found so far and the result says it is partial.
         evaluator = Evaluator(searcher, arrays, deadline=started + self.time_limit)
-        matches = evaluator.run(query)
-        matched = matches.mask & arrays.live
-        filters = _filter_masks(req, arrays)
-        selected = _all(matched, filters.values())
-        docs = np.flatnonzero(selected)
+        parsed, strict = self._strict(parsed, evaluator, wanted)
+        docs = np.flatnonzero(strict.mask & wanted)
+        approximate = self._approximate(parsed, evaluator, strict, wanted, len(docs))
         timed_out = evaluator.timed_out or time.perf_counter() - started >= self.time_limit
 
+        sort = "date" if parsed is None else req.sort
         limit = req.page * req.per_page
-        ranked = _rank(docs, matches.score, arrays, req.sort, limit)
         start = (req.page - 1) * req.per_page
-        terms = parsed.highlight_terms()
-        page_docs = ranked[start:limit]
-        hits = [self._hit(searcher.stored_fields(int(d)), float(matches.score[d]), terms) for d in page_docs]
+        # One list to page through: the strict hits, then the approximate ones.
+        ranked = _rank(docs, strict.score, arrays, sort, limit)
+        ranked_approximate = approximate.docs[:0]
+        if len(ranked) < limit and len(approximate.docs):
+            ranked_approximate = _rank(approximate.docs, approximate.score, arrays, sort, limit - len(ranked))
+        terms = parsed.highlight_terms() if parsed is not None else HighlightTerms()
+        hits = [self._hit(searcher.stored_fields(int(d)), float(strict.score[d]), terms)
+                for d in ranked[start:limit]]
+        if len(ranked_approximate):
+            blind = parsed.highlight_terms(strict=False)
+            hits += [replace(self._hit(searcher.stored_fields(int(d)), float(approximate.score[d]), blind),
+                             approximate=True)
+                     for d in ranked_approximate[max(0, start - len(ranked)):]]
 
         facets: dict[str, list[FacetValue]] = {}
         undated = None
         if req.facets and not timed_out:
+            matched = strict.mask & arrays.live
             facets = _facets(matched, filters, arrays)
             undated = _undated(matched, filters, arrays)
         suggestion = None
-        if req.suggest and req.page == 1 and not timed_out:
-            top_texts = [_text(searcher.stored_fields(int(d))) for d in ranked[:5]]
-            suggestion = suggest(parsed, searcher, top_texts, self)
+        if parsed is not None and req.suggest and req.page == 1 and not timed_out:
+            suggestion = suggest(parsed, IndexVocabulary(searcher, arrays), found=len(docs) > 0)
+            if suggestion is not None:
+                suggestion = self._as_written(suggestion, evaluator, wanted)
+            if suggestion is not None and not len(docs) and req.autocorrect:
+                # Nothing as typed, but the suggestion finds something: show that (as the
+                # big engines do), saying so and linking to what was typed.
+                corrected = self._search(replace(req, q=suggestion, suggest=False, autocorrect=False))
+                return replace(corrected, query=parsed.text, suggestion=suggestion, corrected_query=suggestion,
+                               took_ms=(time.perf_counter() - started) * 1000)
         return SearchResult(
-            query=parsed.text,
+            query=parsed.text if parsed is not None else "",
             total=len(docs),
             page=req.page,
             per_page=req.per_page,
             hits=hits,
-            sort=req.sort,
+            sort=sort,
             facets=facets,
             undated=undated,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             timed_out=timed_out,
+            total_approximate=len(approximate.docs),
+            browse=parsed is None,
         )
+
+    def _strict(self, parsed: ParsedQuery | None, evaluator: Evaluator,
+                wanted: np.ndarray) -> tuple[ParsedQuery | None, Matches]:
+        """The documents matching as typed (browse: all of them), and the query read."""
+        arrays = evaluator.arrays
+        if parsed is None:  # browse: everything, newest first
+            return None, Matches(arrays.live.copy(), np.zeros(arrays.doc_count))
+        strict = evaluator.run(build_query(parsed, self.ranking))
+        if parsed.unbalanced and not (strict.mask & wanted).any():
+            # `"biến đổi khí hậu Cao Bằng`: the phrase to the end found nothing; plain words may.
+            parsed = parsed.without_quotes(self.max_query_chars, self.max_query_terms)
+            strict = evaluator.run(build_query(parsed, self.ranking))
+        return parsed, strict
+
+    def _approximate(self, parsed: ParsedQuery | None, evaluator: Evaluator, strict: Matches,
+                     wanted: np.ndarray, found: int) -> _Approximate:
+        """Documents that match only when accents are ignored, when fewer than
+        `approximate_below` match as typed (and accents were typed at all)."""
+        if parsed is None or not parsed.accented or found >= self.approximate_below:
+            return _Approximate(np.zeros(0, dtype=np.int64), strict.score)
+        loose = evaluator.run(build_query(parsed, self.ranking, strict=False))
+        return _Approximate(np.flatnonzero(loose.mask & wanted & ~strict.mask), loose.score)
+
+    def _as_written(self, q: str, evaluator: Evaluator, wanted: np.ndarray) -> str | None:
+        """`q` with the capitals of its best matches (`Thành phố Hồ Chí Minh`), or None
+        when it matches nothing that passes the filters: never suggest an empty search."""
+        parsed = self.parse(q)
+        found = evaluator.run(build_query(parsed, self.ranking))
+        docs = np.flatnonzero(found.mask & wanted)
+        if not len(docs):
+            return None
+        best = docs[np.argsort(-found.score[docs], kind="stable")[:SUGGESTION_SOURCES]]
+        searcher = evaluator.searcher
+        return written_as_in(parsed, [_text(searcher.stored_fields(int(d))) for d in best])
 
     def arrays_for(self, searcher: Searcher) -> IndexArrays:
         """This thread's arrays for its current searcher (rebuilt when the searcher changes)."""

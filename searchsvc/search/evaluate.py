@@ -26,6 +26,11 @@ from whoosh.searching import Searcher
 from .arrays import IndexArrays
 
 
+def _adjacent_terms(q: Q.Sequence) -> bool:
+    """A Sequence the fast path handles: terms in a row, in order, no slop."""
+    return q.slop == 1 and q.ordered and all(type(t) is Q.Term for t in q.subqueries)
+
+
 @dataclass
 class Matches:
     mask: np.ndarray  # bool per docnum: the document matches
@@ -101,6 +106,8 @@ class Evaluator:
             return self._require(q.a, q.b)
         if kind is Q.Phrase and q.slop == 1:
             return self._phrase(q, None)
+        if kind is Q.Sequence and not self.scored and _adjacent_terms(q):
+            return self._sequence(q)
         return self._whoosh(q)
 
     # -- leaves ------------------------------------------------------------------
@@ -228,7 +235,13 @@ class Evaluator:
         self.timed_out |= unscored.timed_out
         if type(a) is Q.Phrase and a.slop == 1:
             return self._phrase(a, within)
-        m = self.run(a)
+        # Only documents in `within` can match: phrases inside `a` check positions there only.
+        outer = self.scope
+        self.scope = within if outer is None else within & outer
+        try:
+            m = self.run(a)
+        finally:
+            self.scope = outer
         m.mask &= within
         return m
 
@@ -265,35 +278,59 @@ class Evaluator:
         pair_proves_it = within is not None and len(q.words) == 2 and fieldname in ("folded", "title_folded")
         if len(q.words) > 1 and not pair_proves_it:
             candidates = np.flatnonzero(out.mask)
-            out.mask[candidates[~self._at_successive_positions(fieldname, q.words, candidates)]] = False
+            out.mask[candidates[~self._at_successive_positions([(fieldname, w) for w in q.words], candidates)]] = False
         if self.scored and q.boost != 1.0:
             out.score *= q.boost
         return out
 
-    def _at_successive_positions(self, fieldname: str, words: list[str], candidates: np.ndarray) -> np.ndarray:
-        """For each candidate docnum (ascending, holding every word): do the words occur in a row?"""
+    def _sequence(self, q: Q.Sequence) -> Matches:
+        """Unscored: terms at successive positions, each in its own field.  The planner
+        checks a phrase typed partly with marks this way (`exact` and `folded` share
+        positions): `"thủy dien"` is `thủy` then any `dien`."""
+        terms = q.subqueries
+        out = self._empty()
+        out.mask[:] = True if self.scope is None else self.scope
+        for t in terms:
+            if t.fieldname not in self.searcher.schema:
+                return self._empty()
+            has = np.zeros(self.n, dtype=bool)
+            has[self.arrays.postings(t.fieldname, t.text).ids] = True
+            out.mask &= has
+        out.mask &= self.arrays.live
+        candidates = np.flatnonzero(out.mask)
+        if len(terms) > 1 and len(candidates):
+            slots = [(t.fieldname, t.text) for t in terms]
+            out.mask[candidates[~self._at_successive_positions(slots, candidates)]] = False
+        return out
+
+    def _at_successive_positions(self, slots: list[tuple[str, str]], candidates: np.ndarray) -> np.ndarray:
+        """For each candidate docnum (ascending, holding every (field, word) of `slots`):
+        do the words occur in a row?"""
         ok = np.zeros(len(candidates), dtype=bool)
-        field = self.searcher.schema[fieldname]
-        btexts = [field.to_bytes(w) for w in words]
+        schema = self.searcher.schema
+        encoded = [(f, schema[f], schema[f].to_bytes(w)) for f, w in slots]
+        key_field = slots[0][0] if len({f for f, _ in slots}) == 1 else "+".join(f for f, _ in slots)
+        key_words = tuple(w for _, w in slots)
         for segment, (leaf, offset) in enumerate(self.arrays.leaves):
             lo, hi = np.searchsorted(candidates, [offset, offset + leaf.doc_count_all()])
             if lo == hi:  # (a candidate holds every word, so its segment has every term)
                 continue
             local = candidates[lo:hi] - offset
-            known = self.arrays.phrase_checks(segment, fieldname, tuple(words))
+            known = self.arrays.phrase_checks(segment, key_field, key_words)
             todo = [int(d) for d in local if int(d) not in known]
             if todo:
-                found = self._check_positions(leaf, fieldname, field, btexts, todo)
+                found = self._check_positions(leaf, encoded, todo)
                 known.update(found)
             ok[lo:hi] = [known.get(int(d), False) for d in local]
             if self.timed_out:
                 break
         return ok
 
-    def _check_positions(self, leaf, fieldname: str, field, btexts: list[bytes], docs: list[int]) -> dict[int, bool]:
-        """Position check of one segment's docs (ascending) against Whoosh's postings."""
+    def _check_positions(self, leaf, encoded: list[tuple[str, object, bytes]], docs: list[int]) -> dict[int, bool]:
+        """Position check of one segment's docs (ascending) against Whoosh's postings;
+        `encoded` holds (field name, field, term bytes) per position."""
         found: dict[int, bool] = {}
-        matchers = [leaf._terms.matcher(fieldname, b, field.format) for b in btexts]
+        matchers = [leaf._terms.matcher(name, b, field.format) for name, field, b in encoded]
         for j, doc in enumerate(docs):
             starts: set[int] | None = None
             for k, m in enumerate(matchers):

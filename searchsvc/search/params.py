@@ -21,8 +21,6 @@ MAX_FILTER_CHARS = 200
 
 _INT = re.compile(r"[0-9]{1,9}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-# "Everything" queries the engine refuses; caught here so the error names `q`.
-_MATCH_ALL = re.compile(r"[\s*]*")
 
 
 def parse_search_params(args: Mapping[str, str], settings: Settings) -> SearchRequest:
@@ -33,12 +31,8 @@ def parse_search_params(args: Mapping[str, str], settings: Settings) -> SearchRe
     >>> (r.q, r.page, r.per_page, r.date_from, r.date_to)
     ('biến đổi khí hậu', 2, 10, datetime.date(2024, 1, 1), None)
     """
-    q = _text(args, "q")
-    if q is None:
-        raise BadRequest("Thiếu từ khóa tìm kiếm (tham số q).", param="q")
-    q = q[: settings.max_query_chars].strip()
-    if _MATCH_ALL.fullmatch(q):
-        raise BadRequest("Hãy nhập từ khóa cụ thể; không tìm được với '*'.", param="q")
+    # Absent, empty or `*`: browse every document (the engine lists them newest first).
+    q = (_text(args, "q") or "")[: settings.max_query_chars].strip()
 
     page = _int(args, "page", default=1, low=1, high=settings.max_page)
     per_page = _int(
@@ -65,7 +59,19 @@ def parse_search_params(args: Mapping[str, str], settings: Settings) -> SearchRe
         date_to=date_to,
         source=_filter(args, "source"),
         category=_filter(args, "category"),
+        autocorrect=_flag(args, "autocorrect", default=True),
     )
+
+
+def _flag(args: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = _text(args, name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise BadRequest(f"Tham số {name} phải là 0 hoặc 1.", param=name)
 
 
 def _text(args: Mapping[str, str], name: str) -> str | None:

@@ -1,12 +1,22 @@
 """Turn a ParsedQuery into a Whoosh query: what must match, and what only adds score.
 
-Matching is done on folded syllables (so `bien doi` finds `biến đổi`); scoring adds
-  * the exact (accented) form of every syllable the user typed with marks,
+What matches follows what was typed, syllable by syllable:
+  * a syllable typed without marks matches every accented form (folded fields),
+  * a syllable typed with marks matches only that syllable (exact fields), or
+    its folded form in a document typed without diacritics (plain fields),
+  * quoted phrases follow the same rule at every position,
+  * document codes and dates match their folded terms, as typed or spelled out.
+`build_query(parsed, strict=False)` is the accent-blind reading of the same query:
+the approximate matches the engine may list after the strict ones.
+
+Scoring adds, for what matches,
+  * the folded and (for syllables typed with marks) exact forms of every syllable,
   * folded adjacent-syllable pairs (word-level and proximity evidence),
   * title fields,
   * document-code terms (`nq57`) as an alternative to their component syllables.
-The required part is kept lean — one or two terms per syllable — because in
-pure-Python Whoosh every clause costs time on every matching document.
+Strict and accent-blind readings give a document that matches both the same score.
+The required part is kept lean — a few terms per syllable — because every
+clause costs time on every matching document.
 """
 
 from __future__ import annotations
@@ -169,7 +179,8 @@ class SyllableBM25F(scoring.BM25F):
     titles, and `bao nhiêu` in one headline would otherwise outweigh a name.
     """
 
-    BODY_OF = {"title_exact": "exact", "title_folded": "folded", "title_pairs": "pairs"}
+    BODY_OF = {"title_exact": "exact", "title_folded": "folded", "title_pairs": "pairs",
+               "plain": "folded", "title_plain": "folded"}
 
     def __init__(self, B: float = 0.75, K1: float = 1.2, shared_idf: bool = True, **kwargs: float) -> None:
         super().__init__(B=B, K1=K1, **kwargs)
@@ -188,18 +199,39 @@ def _accented(tok: Token) -> bool:
     return tok.term != tok.folded
 
 
-def _syllable(tok: Token, title_only: bool, r: Ranking) -> Q.Query:
-    """Match one syllable on folded text; score its exact form higher when typed with marks."""
-    clauses: list[Q.Query] = []
-    fb = r.folded_accented_boost if _accented(tok) else 1.0
-    if not title_only:
-        clauses.append(Q.Term("folded", tok.folded, boost=fb))
-    clauses.append(Q.Term("title_folded", tok.folded, boost=fb * r.title_boost))
-    if _accented(tok):
-        if not title_only:
-            clauses.append(Q.Term("exact", tok.term, boost=r.exact_boost))
-        clauses.append(Q.Term("title_exact", tok.term, boost=r.exact_boost * r.title_boost))
+def _fields(title_only: bool, body: str) -> list[str]:
+    """The body field and its title twin (`folded` -> folded, title_folded), or the title alone."""
+    return [f"title_{body}"] if title_only else [body, f"title_{body}"]
+
+
+def _any(clauses: list[Q.Query]) -> Q.Query:
     return clauses[0] if len(clauses) == 1 else _Or(clauses)
+
+
+def _terms(title_only: bool, body: str, text: str, boost: float, r: Ranking) -> list[Q.Query]:
+    """`text` in the body field and its title twin, the title's weighted by `title_boost`."""
+    return [Q.Term(f, text, boost=boost * (r.title_boost if f.startswith("title_") else 1.0))
+            for f in _fields(title_only, body)]
+
+
+def _syllable(tok: Token, title_only: bool, r: Ranking, strict: bool = True) -> Q.Query:
+    """One syllable: folded text matches it unless it was typed with marks (see module doc).
+
+    Typed with marks, its exact form scores extra, so that the accent-blind
+    reading ranks exact matches first and a strict match scores the same in both.
+    """
+    if not _accented(tok):
+        return _any(_terms(title_only, "folded", tok.folded, 1.0, r))
+    folded = _terms(title_only, "folded", tok.folded, r.folded_accented_boost, r)
+    exact = _terms(title_only, "exact", tok.term, r.exact_boost, r)
+    if not strict:
+        return _Or(folded + exact)
+    # Documents typed without diacritics score their bare form as an exact match.
+    plain = _terms(title_only, "plain", tok.folded, r.exact_boost, r)
+    # Require (scores from its first part only) rather than AndMaybe: inside an
+    # And, Whoosh's AndMaybeMatcher can miss its optional part's score after a
+    # skip, and the evaluator is checked against Whoosh's matchers.
+    return Q.Require(_Or(folded + exact + plain), _Or([Q.Term(t.fieldname, t.text) for t in exact + plain]))
 
 
 def _covered(extra: Token, syllables: list[Token]) -> list[Token]:
@@ -213,7 +245,7 @@ def _code_alternative(extra: Token, title_only: bool, r: Ranking) -> Q.Query:
     return clauses[0] if len(clauses) == 1 else _Or(clauses)
 
 
-def _word_clauses(part: Part, r: Ranking) -> list[Q.Query]:
+def _word_clauses(part: Part, r: Ranking, strict: bool = True) -> list[Q.Query]:
     """One clause per syllable; a code or date replaces its components by `Or(And(components), code)`."""
     syllables = part.syllables
     extras = [t for t in part.tokens if t.kind in ("code", "date")]
@@ -226,10 +258,10 @@ def _word_clauses(part: Part, r: Ranking) -> list[Q.Query]:
     for tok in syllables:
         extra = covered_by.get(id(tok))
         if extra is None:
-            clauses.append(_syllable(tok, part.title_only, r))
+            clauses.append(_syllable(tok, part.title_only, r, strict))
         elif id(extra) not in done_extras:
             done_extras.add(id(extra))
-            components = [_syllable(t, part.title_only, r) for t in _covered(extra, syllables)]
+            components = [_syllable(t, part.title_only, r, strict) for t in _covered(extra, syllables)]
             clauses.append(_Or([Q.And(components), _code_alternative(extra, part.title_only, r)]))
     for extra in extras:  # codes with no component syllables in this part (e.g. `nq57` typed as one word)
         if id(extra) not in done_extras and not _covered(extra, syllables):
@@ -237,8 +269,8 @@ def _word_clauses(part: Part, r: Ranking) -> list[Q.Query]:
     return clauses
 
 
-def _words_required(part: Part, r: Ranking) -> Q.Query:
-    clauses = _word_clauses(part, r)
+def _words_required(part: Part, r: Ranking, strict: bool = True) -> Q.Query:
+    clauses = _word_clauses(part, r, strict)
     return clauses[0] if len(clauses) == 1 else Q.And(clauses)
 
 
@@ -288,17 +320,34 @@ def phrase(fieldname: str, syllables: list[Token], words: list[str], boost: floa
     return Q.Require(q, required[0] if len(required) == 1 else Q.And(required))
 
 
-def _phrase_required(part: Part, r: Ranking) -> Q.Query:
+def _phrase_required(part: Part, r: Ranking, strict: bool = True) -> Q.Query:
     syllables = part.syllables
     if len(syllables) == 1:
-        return _syllable(syllables[0], part.title_only, r)
+        return _syllable(syllables[0], part.title_only, r, strict)
     folded = [t.folded for t in syllables]
     options: list[Q.Query] = [phrase("title_folded", syllables, folded, boost=r.title_boost)]
     if not part.title_only:
         options.insert(0, phrase("folded", syllables, folded))
-    codes = [t for t in part.tokens if t.kind in ("code", "date")]
-    options.extend(_code_alternative(c, part.title_only, r) for c in codes)
-    return _Or(options)
+    codes = [_code_alternative(c, part.title_only, r) for c in part.tokens if c.kind in ("code", "date")]
+    options.extend(codes)
+    if not strict or not any(_accented(t) for t in syllables):
+        return _Or(options)
+    # The folded phrase scores (as in the accent-blind reading); the marks decide.
+    return Q.Require(_Or(options), _Or(_as_typed(part) + codes))
+
+
+def _as_typed(part: Part) -> list[Q.Query]:
+    """Unscored checks that a folded phrase match is the phrase as typed: each syllable
+    typed with marks has them at its position (exact and folded fields share positions),
+    or the document was typed without diacritics."""
+    checks: list[Q.Query] = []
+    for prefix in ([""] if not part.title_only else []) + ["title_"]:
+        checks.append(Q.Sequence([
+            Q.Term(f"{prefix}exact", t.term) if _accented(t) else Q.Term(f"{prefix}folded", t.folded)
+            for t in part.syllables
+        ]))
+        checks.append(Q.Term(f"{prefix}plain", part.syllables[0].folded))
+    return checks
 
 
 def _scoring(part: Part, r: Ranking) -> list[Q.Query]:
@@ -315,29 +364,30 @@ def _scoring(part: Part, r: Ranking) -> list[Q.Query]:
     return clauses
 
 
-def build_query(parsed: ParsedQuery, ranking: Ranking = DEFAULT_RANKING) -> Q.Query:
+def build_query(parsed: ParsedQuery, ranking: Ranking = DEFAULT_RANKING, strict: bool = True) -> Q.Query:
     question = parsed.text.rstrip().endswith("?")
     alternatives: list[Q.Query] = []
     for alt in parsed.alternatives:
         positive = [p for p in alt if not p.excluded]
         negative = [p for p in alt if p.excluded]
-        strict = [p for p in positive if not _loose(p, ranking, question)]
+        must = [p for p in positive if not _loose(p, ranking, question)]
         loose = [p for p in positive if _loose(p, ranking, question)]
         scoring = [c for p in positive for c in _scoring(p, ranking)]
-        optional = [c for p in loose for c in _word_clauses(p, ranking)] + scoring
-        if not strict:
+        optional = [c for p in loose for c in _word_clauses(p, ranking, strict)] + scoring
+        if not must:
             # Any syllable or pair can qualify a document (the selective ones, in a
             # large index); everything adds score.
             query: Q.Query = _Selective(optional, budget=ranking.candidate_budget, ignore=ranking.ignore_df)
         else:
             # Quoted phrases, title: parts and short runs of words must match; a long
             # run of words next to them only ranks.
-            required = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking)
-                        for p in strict]
+            required = [_phrase_required(p, ranking, strict) if p.phrase else _words_required(p, ranking, strict)
+                        for p in must]
             query = required[0] if len(required) == 1 else Q.And(required)
             if optional:
                 query = Q.AndMaybe(query, optional[0] if len(optional) == 1 else _Or(optional))
         if negative:
+            # What the user excluded is excluded as typed, in either reading.
             excluded = [_phrase_required(p, ranking) if p.phrase else _words_required(p, ranking)
                         for p in negative]
             query = Q.AndNot(query, excluded[0] if len(excluded) == 1 else _Or(excluded))

@@ -2,11 +2,12 @@
 
 Supported, never failing on anything else:
   words                      all must match (accent-insensitive; typed accents rank first)
-  "a phrase"  “a phrase”     the syllables in this order (an unbalanced quote runs to the end)
+  "a phrase"  “a phrase”     the syllables in this order (an unbalanced quote runs to the
+                             end; the engine falls back to plain words if that finds nothing)
   -word  -"phrase"  NOT word the document must not contain it
   a OR b                     either side
   AND                        accepted and ignored (it is the default)
-  title:word  title:"..."    match in the title only
+  title:word  title:"..."    match in the title only (`title: word` too: the next word)
 Any other punctuation is ignored by the tokenizer, so `foo:bar`, `(x)` or emoji
 simply search the words they contain.
 
@@ -24,6 +25,11 @@ from ..analysis import Token, normalize_text, tokenize
 from ..errors import BadRequest
 
 FIELD_ALIASES = {"title": "title", "tieude": "title", "tiêuđề": "title", "tiêu_đề": "title"}
+QUOTES = "\"“”„«»"
+
+# `title: Cao Bằng` means `title:Cao Bằng`: the space after a known field's colon goes.
+_FIELD_SPACE = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(a) for a in FIELD_ALIASES) + r"):\s+(?=\S)", re.IGNORECASE)
 
 _LEXER = re.compile(
     r"""
@@ -57,21 +63,33 @@ class Part:
 class ParsedQuery:
     text: str  # the normalised query text
     alternatives: list[list[Part]] = field(default_factory=list)  # OR of ANDs
+    unbalanced: bool = False  # a quote was opened and never closed
+
+    def without_quotes(self, max_chars: int = 500, max_terms: int = 32) -> ParsedQuery:
+        """The same text with every quote removed: the plain-words reading."""
+        return parse_query(self.text.translate({ord(c): " " for c in QUOTES}), max_chars, max_terms)
+
+    @property
+    def accented(self) -> bool:
+        """Some syllable was typed with marks, so strict and accent-blind matching differ."""
+        return any(t.kind == "word" and t.term != t.folded
+                   for alt in self.alternatives for p in alt if not p.excluded for t in p.tokens)
 
     @property
     def positive_parts(self) -> list[Part]:
         return [p for alt in self.alternatives for p in alt if not p.excluded]
 
-    def highlight_terms(self) -> HighlightTerms:
+    def highlight_terms(self, strict: bool = True) -> HighlightTerms:
         """What to mark in results: everything the user did not exclude.
 
         Syllables typed with marks are marked where the text has those marks,
-        and by folded form only in texts that never use them.
+        and by folded form only in texts that never use them; with `strict`
+        False (approximate hits) every syllable is marked by its folded form.
         """
         folded, exact = set(), set()
         for part in self.positive_parts:
             for tok in part.tokens:
-                if tok.kind == "word" and tok.term != tok.folded:
+                if strict and tok.kind == "word" and tok.term != tok.folded:
                     exact.add(tok.term)
                 else:
                     folded.add(tok.folded)
@@ -125,6 +143,7 @@ def parse_query(raw: str, max_chars: int = 500, max_terms: int = 32) -> ParsedQu
     [[(False, False, False, ['bien', 'doi']), (True, True, False, ['khi', 'hau'])], [(False, False, True, ['hà'])]]
     """
     text = normalize_text(raw or "").strip()[:max_chars]
+    text = _FIELD_SPACE.sub(r"\1:", text)
     if not text:
         raise BadRequest("Hãy nhập từ khóa tìm kiếm (query is empty)", param="q")
     if text.replace("*", "").strip() == "":
@@ -133,6 +152,7 @@ def parse_query(raw: str, max_chars: int = 500, max_terms: int = 32) -> ParsedQu
     alternatives: list[list[Part]] = [[]]
     words: list[str] = []
     negate_next = False
+    unbalanced = False
     for m in _LEXER.finditer(text):
         word, sign, fieldname = m.group("word"), m.group("sign"), m.group("field")
         parts = alternatives[-1]
@@ -158,6 +178,9 @@ def parse_query(raw: str, max_chars: int = 500, max_terms: int = 32) -> ParsedQu
             words.append(word)
             continue
         _flush(words, parts)
+        quoted = m.group("phrase")
+        if quoted is not None and (len(quoted) < 2 or quoted[-1] not in QUOTES):
+            unbalanced = True
         source = m.group("inner") if m.group("phrase") is not None else word
         tokens = tokenize(source or "")
         if tokens:
@@ -170,4 +193,4 @@ def parse_query(raw: str, max_chars: int = 500, max_terms: int = 32) -> ParsedQu
     if not alternatives:
         raise BadRequest(
             "Truy vấn không có từ nào để tìm (the query has no searchable words)", param="q")
-    return ParsedQuery(text=text, alternatives=alternatives)
+    return ParsedQuery(text=text, alternatives=alternatives, unbalanced=unbalanced)

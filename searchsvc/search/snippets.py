@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from ..analysis import fold, tokenize
+from ..analysis import fold, tokenize, written_without_marks
 from .query import HighlightTerms
 
 _WHITESPACE = re.compile(r"\s+")
@@ -112,14 +112,17 @@ def token_windows(text: str, folded_terms) -> list[tuple[int, list]]:
 def match_spans(text: str, terms: HighlightTerms) -> list[tuple[int, int, str]]:
     """(start, end, folded term) of every token in `text` that matches `terms`.
 
-    An accented query syllable marks only its exact form when the text has it
-    (`đường` does not mark `dương`), otherwise every folded match.  Spans
+    An accented query syllable marks only its exact form (`đường` does not mark
+    `dương`), or its folded form in a text typed without diacritics, as matching
+    does (analysis/marks.py).  Spans
     separated only by spaces are merged, so a phrase is one <mark>; when such
     runs exist, lone matches are left unmarked.
     """
     windows = token_windows(text, [*terms.folded, *map(fold, terms.exact)])
-    present = {t.term for _, tokens in windows for t in tokens if t.term in terms.exact}
-    folded = set(terms.folded) | {fold(e) for e in terms.exact - present}
+    folded = set(terms.folded)
+    if terms.exact and written_without_marks(t for _, tokens in windows for t in tokens):
+        folded |= {fold(e) for e in terms.exact}
+    present = terms.exact
     spans: list[tuple[int, int, str]] = []
     for offset, tokens in windows:
         for tok in tokens:

@@ -1,50 +1,150 @@
-"""Did you mean: restore accents (and fix one-letter typos) from the corpus itself.
+"""Did you mean: the query with its accents restored (and one-letter typos fixed),
+read from the index's own statistics.
 
-Accents are restored from the documents the query already found: we look for
-the query's folded syllables, in order, in the top hits and take the accented
-form that occurs most often there (`bien doi khi hau` -> `biến đổi khí hậu`).
-Context decides (`khi hau` -> `khí hậu`, not the more frequent `khi`), and the
-work is a tokenizer pass over a few stored texts.
+Accents are a sequence problem: syllable by syllable, `ho chi minh` becomes the
+most frequent `họ chỉ mình`.  Each syllable typed without marks has candidate
+spellings (`analysis.tones.spellings`: every well-formed syllable that folds to
+it, kept where the index has it), and the index says how often two spellings
+stand side by side (`Vocabulary.adjacent`).  A Viterbi pass picks the reading of
+the whole run that is most likely under those counts:
 
-When the query finds nothing, each folded syllable that is not in the index is
-replaced by the most frequent indexed syllable one edit away, and the corrected
-query's top hits restore its accents.
+    P(c)     = df(c) / sum of df over the candidates of its syllable
+    P(b | a) = (pairs(a_b) + P(b)) / (df(a) + 1)
+
+(df: documents holding the spelling; pairs: documents holding the two in a row),
+so a reading pays for every pair the corpus never writes, in proportion to how
+common its first syllable is.
+
+Syllables typed with marks keep them, unless the query found nothing: then every
+spelling competes (the typed one slightly favoured), and for a misspelt syllable
+that the index lacks, the spellings of the syllables a single edit away
+(`giáo dụcc` -> `giáo dục`, where `được` is more frequent but never follows `giáo`).  Capitals follow the corpus: the restored run
+is looked up in the texts of the top hits and written as they write it
+(`Thành phố Hồ Chí Minh`).
+
+Pure functions over a `Vocabulary`; the engine checks that what is suggested has
+results before offering it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from math import exp, log
+from typing import Protocol
 
-from ..analysis import Token
-from .arrays import IndexArrays
+from ..analysis import Token, fold
+from ..analysis.tones import spellings
+from .query import ParsedQuery
 from .snippets import token_windows
-from .query import ParsedQuery, Part
 
-if TYPE_CHECKING:
-    from whoosh.searching import Searcher
+# Candidates kept per syllable (most frequent first): the pair look-ups grow with
+# the square of this.
+MAX_CANDIDATES = 5
+# Longer queries (questions, pasted sentences) get no restoration: its look-ups grow
+# with the length, and a suggestion that rewrites a whole sentence helps little.
+MAX_SYLLABLES = 10
+# How much a syllable's own typed spelling is favoured when every spelling competes.
+TYPED_BONUS = log(2.0)
 
-    from .engine import SearchEngine
 
-SOURCE_DOCS = 5
+class Vocabulary(Protocol):
+    def doc_frequency(self, fieldname: str, text: str) -> int: ...
+
+    def present(self, fieldname: str, words) -> list[str]: ...
+
+    def adjacent(self, first: str, second: str) -> float: ...
+
+    def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]: ...
 
 
-def _restore_part(part: Part, texts: list[list[Token]]) -> list[str]:
-    target = [t.folded for t in part.syllables]
-    n = len(target)
-    runs: Counter[tuple[str, ...]] = Counter()
-    singles: dict[str, Counter[str]] = {f: Counter() for f in target}
-    for tokens in texts:
-        words = [t for t in tokens if t.kind in ("word", "number")]
-        folded = [t.folded for t in words]
-        for i, tok in enumerate(words):
-            if tok.folded in singles:
-                singles[tok.folded][tok.term] += 1
-            if folded[i : i + n] == target:
-                runs[tuple(t.term for t in words[i : i + n])] += 1
-    if runs:
-        return list(runs.most_common(1)[0][0])
-    return [singles[t.folded].most_common(1)[0][0] if singles[t.folded] else t.term for t in part.syllables]
+def _candidates(tok: Token, vocab: Vocabulary, free: bool) -> list[tuple[str, float]]:
+    """(spelling, log prior) for one typed syllable."""
+    typed_marks = tok.term != tok.folded
+    if tok.kind != "word" or (typed_marks and not free):
+        return [(tok.term, 0.0)]
+    folds = [tok.folded]
+    if free and len(tok.folded) > 2 and vocab.doc_frequency("folded", tok.folded) == 0:
+        # Misspelt: the syllables one edit away compete, and the context decides.
+        near = vocab.terms_within_one_edit("folded", tok.folded)
+        folds = sorted(near, key=lambda c: -vocab.doc_frequency("folded", c))[:MAX_CANDIDATES] or folds
+    forms = vocab.present("exact", [form for f in folds for form in spellings(f)])
+    counted = [(form, vocab.doc_frequency("exact", form)) for form in forms]
+    found = sorted(((f, n) for f, n in counted if n), key=lambda fn: -fn[1])[:MAX_CANDIDATES]
+    if typed_marks and tok.term not in {f for f, _ in found}:
+        found.append((tok.term, 0))
+    if not found:
+        return [(tok.term, 0.0)]
+    total = sum(n for _, n in found) + 0.5 * len(found)
+    return [(f, log((n + 0.5) / total) + (TYPED_BONUS if f == tok.term and typed_marks else 0.0))
+            for f, n in found]
+
+
+def _best_run(tokens: list[Token], vocab: Vocabulary, free: bool) -> list[str]:
+    """Viterbi over one part's syllables; a pair counts only where the query joins them."""
+    words = [t for t in tokens if t.kind in ("word", "number")]
+    if not words:
+        return []
+    options = [_candidates(t, vocab, free) for t in words]
+    # best[i][form] = (log probability of the best reading ending in form, previous form)
+    best: list[dict[str, tuple[float, str | None]]] = [{f: (p, None) for f, p in options[0]}]
+    for i in range(1, len(words)):
+        column: dict[str, tuple[float, str | None]] = {}
+        joined = words[i].joined and len(options[i]) * len(options[i - 1]) > 1
+        priors = {f: p for f, p in options[i]}
+        for prev, (score, _) in best[i - 1].items():
+            if joined:
+                counts = {f: vocab.adjacent(prev, f) for f in priors}
+                norm = vocab.doc_frequency("exact", prev) + 1.0
+            for form, prior in priors.items():
+                step = log((counts[form] + exp(prior)) / norm) if joined else prior
+                total = score + step
+                if form not in column or total > column[form][0]:
+                    column[form] = (total, prev)
+        best.append(column)
+    form = max(best[-1], key=lambda f: best[-1][f][0])
+    out = [form]
+    for i in range(len(words) - 1, 0, -1):
+        form = best[i][form][1]
+        out.append(form)
+    return out[::-1]
+
+
+def _cased(runs: dict[int, list[str]], texts: list[str]) -> dict[int, list[str]]:
+    """Each restored run written with the capitals the texts use for it: every syllable
+    takes the surface form it most often has where the texts hold it next to its
+    neighbour in the run (or alone, for a one-syllable run); others stay as they are."""
+    if not texts:
+        return runs
+    wanted = {w for words in runs.values() for w in words}
+    folded = sorted({fold(w) for w in wanted})
+    # (syllable, "<" left neighbour | ">" right neighbour | "" alone) -> surface forms seen
+    seen: dict[tuple[str, str, str], Counter[str]] = {}
+    for text in texts:
+        for offset, tokens in token_windows(text, folded):
+            words = [t for t in tokens if t.kind in ("word", "number")]
+            for i, tok in enumerate(words):
+                if tok.term not in wanted:
+                    continue
+                surface = text[offset + tok.start: offset + tok.end]
+                left = words[i - 1].term if i and tok.joined else ""
+                right = words[i + 1].term if i + 1 < len(words) and words[i + 1].joined else ""
+                for key in ((tok.term, "<", left), (tok.term, ">", right), (tok.term, "", "")):
+                    seen.setdefault(key, Counter())[surface] += 1
+    out = {}
+    for key, words in runs.items():
+        cased = []
+        for i, word in enumerate(words):
+            if len(words) == 1:
+                votes = seen.get((word, "", ""))
+            else:
+                votes = Counter()
+                if i:
+                    votes.update(seen.get((word, "<", words[i - 1]), Counter()))
+                if i + 1 < len(words):
+                    votes.update(seen.get((word, ">", words[i + 1]), Counter()))
+            cased.append(votes.most_common(1)[0][0] if votes else word)
+        out[key] = cased
+    return out
 
 
 def _render(parsed: ParsedQuery, restored: dict[int, list[str]]) -> str:
@@ -65,52 +165,31 @@ def _render(parsed: ParsedQuery, restored: dict[int, list[str]]) -> str:
     return " OR ".join(alternatives)
 
 
-def restore_accents(parsed: ParsedQuery, texts: list[str]) -> str | None:
-    """The query with accents as the given documents write it, or None if nothing changes."""
-    if not texts:
+def suggest(parsed: ParsedQuery, vocab: Vocabulary, found: bool) -> str | None:
+    """A better query to offer for `parsed` (lowercase: see `written_as_in`), or None.
+
+    `found`: the query has results (then only syllables typed without marks are
+    restored).
+    """
+    parts = parsed.positive_parts
+    if found and all(t.term != t.folded or t.kind != "word" for p in parts for t in p.syllables):
+        return None  # every word was typed with its marks: nothing to restore
+    if sum(len(p.syllables) for p in parts) > MAX_SYLLABLES:
         return None
-    folded = [t.folded for part in parsed.positive_parts for t in part.syllables]
-    tokenized = [tokens for t in texts for _offset, tokens in token_windows(t, folded)]
-    restored: dict[int, list[str]] = {}
+    runs: dict[int, list[str]] = {}
     changed = False
-    for part in parsed.positive_parts:
-        words = _restore_part(part, tokenized)
-        restored[id(part)] = words
+    for part in parts:
+        words = _best_run(part.tokens, vocab, free=not found)
+        runs[id(part)] = words
         changed |= words != [t.term for t in part.syllables]
-    return _render(parsed, restored) if changed else None
-
-
-def _correct_spelling(parsed: ParsedQuery, searcher: Searcher, arrays: IndexArrays) -> str | None:
-    reader = searcher.reader()
-    changed = False
-    words_by_part: dict[int, list[str]] = {}
-    for part in parsed.positive_parts:
-        words = []
-        for tok in part.syllables:
-            word = tok.folded
-            if tok.kind == "word" and len(word) > 2 and reader.doc_frequency("folded", word) == 0:
-                candidates = arrays.terms_within_one_edit("folded", word)
-                if candidates:
-                    word = max(candidates, key=lambda c: (reader.doc_frequency("folded", c), c))
-                    changed = True
-            words.append(word)
-        words_by_part[id(part)] = words
-    return _render(parsed, words_by_part) if changed else None
-
-
-def suggest(parsed: ParsedQuery, searcher: Searcher, top_texts: list[str], engine: SearchEngine) -> str | None:
-    """A better query to offer the user, or None."""
-    if top_texts:
-        if all(t.term != t.folded or not t.folded.isalpha() for p in parsed.positive_parts for t in p.syllables):
-            return None  # every word was typed with its marks: nothing to restore
-        return restore_accents(parsed, top_texts[:SOURCE_DOCS])
-    corrected = _correct_spelling(parsed, searcher, engine.arrays_for(searcher))
-    if corrected is None:
+    if not changed:
         return None
-    from .types import SearchRequest
+    suggestion = _render(parsed, runs)
+    return suggestion if suggestion.lower() != parsed.text.lower() else None
 
-    result = engine.search(SearchRequest(q=corrected, per_page=SOURCE_DOCS, facets=False, suggest=False))
-    if not result.hits:
-        return None
-    texts = [engine.document(h.id).title + "\n" + engine.document(h.id).body for h in result.hits]
-    return restore_accents(engine.parse(corrected), texts) or corrected
+
+def written_as_in(parsed: ParsedQuery, texts: list[str]) -> str:
+    """The query with the capitals `texts` use for its runs of words (`thành phố hồ chí
+    minh` -> `Thành phố Hồ Chí Minh`), as far as they contain them."""
+    runs = {id(p): [t.term for t in p.syllables] for p in parsed.positive_parts}
+    return _render(parsed, _cased(runs, texts))

@@ -21,6 +21,22 @@ class SearchRequest:
     category: str | None = None
     facets: bool = True
     suggest: bool = True
+    # When the query has no strict results but a suggestion does, show the
+    # suggestion's results (False: search exactly what was typed).
+    autocorrect: bool = True
+
+    @property
+    def browse(self) -> bool:
+        """An empty query or a bare `*`: every document, newest first."""
+        return is_browse(self.q)
+
+
+def is_browse(q: str | None) -> bool:
+    """
+    >>> is_browse(""), is_browse(" * "), is_browse("**"), is_browse("*bão*")
+    (True, True, True, False)
+    """
+    return not (q or "").replace("*", "").strip()
 
 
 @dataclass
@@ -34,6 +50,8 @@ class Hit:
     source: str | None = None
     category: str | None = None
     url: str | None = None
+    # Matches only when accents are ignored (see SearchResult.total_approximate).
+    approximate: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -51,7 +69,7 @@ class FacetValue:
 @dataclass
 class SearchResult:
     query: str  # the query as understood (normalised, trimmed)
-    total: int
+    total: int  # documents matching as typed (strict): accents where typed, filters applied
     page: int
     per_page: int
     hits: list[Hit]
@@ -63,10 +81,27 @@ class SearchResult:
     suggestion: str | None = None  # accents restored / corrected query, None when no better form
     took_ms: float = 0.0
     timed_out: bool = False  # the time limit cut the search short; results are partial
+    # Documents that match only when accents are ignored, listed after every strict
+    # hit when the strict ones are few; never counted in `total`.
+    total_approximate: int = 0
+    # The query whose results these are, when the typed one had no strict results
+    # and its suggestion had some; None when the typed query was searched.
+    corrected_query: str | None = None
+    browse: bool = False  # empty query or `*`: every document, newest first
+
+    @property
+    def searched(self) -> str:
+        """The query whose results are shown."""
+        return self.corrected_query or self.query
+
+    @property
+    def listed(self) -> int:
+        """Results that can be paged through: strict ones, then approximate ones."""
+        return self.total + self.total_approximate
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.listed // self.per_page))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +116,10 @@ class SearchResult:
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 1),
             "timed_out": self.timed_out,
+            "total_approximate": self.total_approximate,
+            "corrected_query": self.corrected_query,
+            "searched_query": self.searched,
+            "browse": self.browse,
             "undated": self.undated,
         }
 

@@ -83,6 +83,7 @@ class EngineHolder:
                         max_query_terms=self.settings.max_query_terms,
                         result_cache=self.settings.result_cache_size,
                         concurrency=self.settings.search_concurrency,
+                        approximate_below=self.settings.approximate_below,
                     )
         return self._engine
 

@@ -50,11 +50,20 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
     search_parameters = [
         _query(
             "q",
-            {"type": "string", "minLength": 1},
+            {"type": "string"},
             "Search words, with or without Vietnamese accents; quotes for a phrase. "
+            "A syllable typed with accents matches only that syllable (any tone-mark placement: "
+            "`hòa` = `hoà`), or its bare form in documents written without diacritics; "
+            "a syllable typed without accents matches every accented form. "
             f"Trimmed; cut to {settings.max_query_chars} characters, then to its first "
-            f"{settings.max_query_terms} syllables. Empty or bare `*` is a 400.",
-            required=True,
+            f"{settings.max_query_terms} syllables. Absent, empty or a bare `*`: browse "
+            "(every document, newest first, with filters and facets).",
+        ),
+        _query(
+            "autocorrect",
+            {"type": "string", "enum": ["0", "1", "false", "true"], "default": "1"},
+            "When the query has no results as typed but its suggestion has, the suggestion's "
+            "results are returned (`corrected_query` says so). `0`: search exactly what was typed.",
         ),
         _query(
             "page",
@@ -128,7 +137,7 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
         "Hit": {
             "type": "object",
             "required": ["id", "title", "title_html", "snippet", "score", "date", "source",
-                         "category", "url"],
+                         "category", "url", "approximate"],
             "additionalProperties": False,
             "properties": {
                 "id": {
@@ -150,6 +159,12 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 "source": _nullable({"type": "string"}),
                 "category": _nullable({"type": "string"}),
                 "url": _nullable({"type": "string"}),
+                "approximate": {
+                    "type": "boolean",
+                    "description": "Matches only when accents are ignored (an accent look-alike of "
+                                   "what was typed). Approximate hits follow every strict hit and are "
+                                   "counted in `total_approximate`, never in `total`.",
+                },
             },
         },
         "FacetValue": {
@@ -164,14 +179,41 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
         "SearchResult": {
             "type": "object",
             "required": ["query", "total", "page", "per_page", "pages", "sort", "hits",
-                         "facets", "suggestion", "took_ms", "timed_out", "undated"],
+                         "facets", "suggestion", "took_ms", "timed_out", "total_approximate",
+                         "corrected_query", "searched_query", "browse", "undated"],
             "additionalProperties": False,
             "properties": {
-                "query": {"type": "string", "description": "The query as understood."},
-                "total": {"type": "integer", "minimum": 0},
+                "query": {"type": "string", "description": "The query as understood (as typed, normalised)."},
+                "total": {
+                    "type": "integer", "minimum": 0,
+                    "description": "Documents matching the query as typed (accents where typed) and the "
+                                   "filters. Facets count the same documents.",
+                },
+                "total_approximate": {
+                    "type": "integer", "minimum": 0,
+                    "description": "Documents that match only when accents are ignored, listed after "
+                                   "all strict hits (`approximate: true`). Given only when the strict "
+                                   "hits are few; 0 otherwise and for queries typed without accents.",
+                },
+                "corrected_query": {
+                    **_nullable({"type": "string"}),
+                    "description": "Set when the query had no results as typed and these are the "
+                                   "results of its suggestion instead (search again with "
+                                   "`autocorrect=0` for exactly what was typed).",
+                },
+                "searched_query": {
+                    "type": "string",
+                    "description": "The query whose results these are: `corrected_query` if set, "
+                                   "else `query`.",
+                },
+                "browse": {
+                    "type": "boolean",
+                    "description": "Empty query or `*`: every document, newest first.",
+                },
                 "page": {"type": "integer", "minimum": 1},
                 "per_page": {"type": "integer", "minimum": 1},
-                "pages": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 1,
+                          "description": "Pages of strict and approximate hits together."},
                 "sort": {"type": "string", "enum": list(SORTS)},
                 "hits": {"type": "array", "items": _ref("Hit")},
                 "facets": {
@@ -185,7 +227,9 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 },
                 "suggestion": {
                     **_nullable({"type": "string"}),
-                    "description": "A better spelling of the query (e.g. with accents), if any.",
+                    "description": "A better spelling of the query (accents restored from how the "
+                                   "corpus writes the words in a row, a misspelt syllable fixed, "
+                                   "capitals as the corpus writes them); only one that has results.",
                 },
                 "took_ms": {"type": "number", "minimum": 0},
                 "undated": {

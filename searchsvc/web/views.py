@@ -19,7 +19,7 @@ from .app import checked_doc_id, get_engine, get_names, get_settings
 bp = Blueprint("views", __name__)
 
 # Parameters the form sends; links rebuilt from the current page keep exactly these.
-FORM_PARAMS = ("q", "sort", "from", "to", "source", "category", "per_page", "page")
+FORM_PARAMS = ("q", "sort", "from", "to", "source", "category", "per_page", "page", "autocorrect")
 FILTER_PARAMS = ("from", "to", "source", "category")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 PAGE_WINDOW = 4  # page links shown on each side of the current page
@@ -109,9 +109,12 @@ def search_page():
         "url_with": lambda changes: _url_with(form, changes),
     }
     settings = get_settings()
-    if "q" not in form:
+    if not form:
+        # The landing page: what the service holds, and the latest releases (browse).
         context["documents"] = _document_count()
-        return render_template("search.html", **context)
+        context["landing"] = True
+        if context["documents"] is None:
+            return render_template("search.html", **context)
     try:
         req = parse_search_params(request.args, settings)
         result = get_engine().search(req)  # may refuse the query too ('!!!' has no words)
@@ -179,7 +182,7 @@ def document_page(doc_id: str):
         title_html=as_html(doc.title),
         paragraphs=[as_html(p) for p in paragraphs],
         original_url=_safe_url(doc.url),
-        back_url=_url_with(form, {}) if q else None,
+        back_url=_url_with(form, {}) if form else None,
     )
 
 
