@@ -275,3 +275,26 @@ def test_print_shows_the_results_only(server, browser):
         assert page.locator("article.hit").first.is_visible()
     finally:
         context.close()
+
+
+def test_suggestions_on_a_phone(server, browser):
+    context, page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
+    problems = Problems(page)
+    try:
+        page.goto(server + "/")
+        page.locator("#q").tap()
+        page.keyboard.type("bien doi", delay=30)
+        option = page.locator("#q-suggestions [role=option]", has_text="biến đổi khí hậu")
+        option.wait_for()
+        box = page.locator("#q-suggestions").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert option.bounding_box()["height"] >= 44  # big enough to tap
+        wait_until(page, lambda: args_of(page.url).get("q") == ["bien doi"])
+        shot(page, "suggestions-390.png")
+        with page.expect_navigation():
+            option.tap()
+        assert args_of(page.url)["q"] == ["biến đổi khí hậu"]
+        assert page.locator("article.hit").count() > 0
+        problems.check()
+    finally:
+        context.close()
