@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test browser index clean
+.PHONY: run test install install-test browser axe screenshots index clean
+
+# axe-core (accessibility checks injected by the browser tests), from the npm registry
+# into build/ (not committed).  Without npm the accessibility tests are skipped (failed under CI).
+AXE_VERSION ?= 4.14.1
+AXE := build/axe/node_modules/axe-core/axe.min.js
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +31,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || true
 
+$(AXE):
+	@command -v npm >/dev/null 2>&1 && npm install --silent --no-audit --no-fund --no-save \
+		--prefix build/axe axe-core@$(AXE_VERSION) || echo "npm not found: accessibility tests will be skipped"
+
+axe: $(AXE)
+
 index: install
 	$(VENV)/bin/searchsvc index --corpus corpus --index index
 
@@ -33,8 +44,12 @@ index: install
 run: index
 	$(VENV)/bin/searchsvc serve --corpus corpus --index index --host $(HOST) --port $(PORT)
 
-test: install-test browser
+test: install-test browser axe
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The page at phone and desktop widths, light and dark, into docs/screenshots/.
+screenshots: install-test browser axe
+	SEARCHSVC_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/test_browser_reader.py
 
 clean:
 	rm -rf index/gen-* index/CURRENT index/*.json index/writer.lock

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="searchsvc", prog_name="searchsvc", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose: bool) -> None:
     """searchsvc: full-text search for Vietnamese press releases."""
@@ -36,29 +38,67 @@ index_option = click.option("--index", "index_dir", type=click.Path(path_type=Pa
                             help=HELP["index_dir"] + " [env SEARCHSVC_INDEX_DIR; default index]")
 
 
+class IndexProgress:
+    """A labelled progress bar on stderr: one step per file ("reading files"), then one
+    for the commit ("committing"), which can take a while on a big run."""
+
+    LABELS = {"reading": "reading files", "committing": "committing   ", "done": "done         "}
+
+    def __init__(self, file=None, enabled: bool = True):
+        self.file = file or sys.stderr
+        self.enabled = enabled
+        self.bar = None
+        self.total = 0
+
+    def _open(self, total: int) -> None:
+        self.total = total
+        self.bar = click.progressbar(length=total + 1, label=self.LABELS["reading"], file=self.file,
+                                     show_pos=True, show_percent=True)
+        self.bar.__enter__()
+
+    def progress(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self._open(total)
+        self.bar.update(1)
+
+    def stage(self, name: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self._open(0)
+        self.bar.label = self.LABELS.get(name, name)
+        if name == "done":
+            self.bar.update(max(0, self.bar.length - self.bar.pos))
+        else:
+            self.bar.render_progress()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 def run_index_command(settings, rebuild: bool, wait: float, quiet: bool = False):
     """Run one indexing pass with a progress bar on a terminal; return the summary."""
     from .indexer import run_index
 
-    show_bar = sys.stderr.isatty() and not quiet
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-
+    bar = IndexProgress(enabled=sys.stderr.isatty() and not quiet)
     try:
         return run_index(
             settings.corpus_dir, settings.index_dir, rebuild=rebuild, wait=wait,
-            progress=progress if show_bar else None, procs=settings.index_procs,
+            progress=bar.progress, stage=bar.stage, procs=settings.index_procs,
             limitmb=settings.index_limitmb, max_file_bytes=settings.max_file_bytes,
         )
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        bar.close()
+
+
+def fail(command: str, message: str, code: int = 2) -> None:
+    """One line on stderr and an exit status, never a traceback."""
+    click.echo(f"searchsvc {command}: {message}", err=True)
+    sys.exit(code)
 
 
 @main.command()
@@ -98,25 +138,42 @@ def _printable(text: str) -> str:
 @click.argument("query")
 @index_option
 @click.option("--page", type=int, default=1, show_default=True)
-@click.option("--per-page", type=int, default=10, show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--per-page", type=int, help="Results per page [default 10].")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="date: newest first.")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--source", help="Only this source (the facet value, e.g. vntc).")
+@click.option("--category", help="Only this category (the facet value).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
-def search(query, index_dir, page, per_page, sort, as_json):
-    """Search the index and print ranked results."""
-    from .search import SearchEngine, SearchRequest
+def search(query, index_dir, page, per_page, sort, date_from, date_to, source, category, as_json):
+    """Search the index and print ranked results (the filters of GET /api/search)."""
+    from .search import SearchEngine
+    from .search.params import parse_search_params
     from .search.snippets import ELLIPSIS
 
     settings = load_settings(index_dir=index_dir)
+    # Through the API's own validation (same limits, same messages); an empty query or
+    # `*` lists every document, newest first, as the API does.
+    args = {"q": query, "page": str(page), "sort": sort, "from": date_from, "to": date_to,
+            "source": source, "category": category,
+            "per_page": str(per_page) if per_page is not None else None}
+    try:
+        req = parse_search_params({k: v for k, v in args.items() if v is not None}, settings)
+    except SearchServiceError as exc:
+        option = {"from": "--from", "to": "--to", "per_page": "--per-page"}.get(exc.param or "",
+                                                                            f"--{exc.param}")
+        fail("search", f"{option}: {exc.message}")
     engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars,
                           max_query_terms=settings.max_query_terms, time_limit=settings.search_time_limit,
                           approximate_below=settings.approximate_below)
     try:
-        result = engine.search(SearchRequest(q=query, page=page, per_page=per_page, sort=sort))
+        result = engine.search(req)
     except SearchServiceError as exc:
-        click.echo(f"searchsvc search: {exc.message}", err=True)
-        sys.exit(2)
+        fail("search", exc.message)
     finally:
         engine.close()
+    per_page = req.per_page
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
@@ -126,6 +183,9 @@ def search(query, index_dir, page, per_page, sort, as_json):
     def plain(marked: str) -> str:
         return html.unescape(re.sub(r"</?mark>", lambda m: "[" if m.group() == "<mark>" else "]", marked))
 
+    from .names import load_names
+
+    names = load_names(settings.display_names)
     if result.browse:
         click.echo(f"{result.total} documents, newest first ({result.took_ms:.0f} ms)")
     elif result.corrected_query:
@@ -138,13 +198,14 @@ def search(query, index_dir, page, per_page, sort, as_json):
     if result.total_approximate:
         click.echo(f"{result.total_approximate} more match only when accents are ignored (listed after these)")
     shown_approximate = False
-    for i, hit in enumerate(result.hits, start=(page - 1) * per_page + 1):
+    for i, hit in enumerate(result.hits, start=(req.page - 1) * per_page + 1):
         if hit.approximate and not shown_approximate:
             click.echo("\n-- approximate: match only when accents are ignored --")
             shown_approximate = True
         date = hit.date.isoformat() if hit.date else "-"
         click.echo(f"\n{i}. {plain(hit.title_html)}  [{hit.score:.2f}]")
-        click.echo(f"   {hit.id} · {date} · {hit.source or '-'}")
+        click.echo(f"   {hit.id} · {date} · {names.source(hit.source) or '-'}"
+                   + (f" · {names.category(hit.category)}" if hit.category else ""))
         click.echo(f"   {plain(hit.snippet).replace(ELLIPSIS + ' ', ELLIPSIS)}")
 
 
@@ -162,7 +223,7 @@ def analyze(text):
 @corpus_option
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True, help="Threads per process.")
 @click.option("--workers", type=int, help=HELP["serve_workers"])
 @click.option("--reindex-every", help=HELP["reindex_every"])
@@ -171,9 +232,30 @@ def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every, so
     """Serve the web form and the JSON API with the waitress production server."""
     from .server import serve as run_server
 
+    import errno
+
+    from . import store
+
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every,
                              serve_workers=workers, sources=sources)
-    run_server(settings, host=host, port=port, threads=threads, workers=settings.serve_workers)
+    if not settings.corpus_dir.is_dir() and (
+            settings.reindex_every or store.current_generation(settings.index_dir) is None):
+        fail("serve", f"corpus folder {settings.corpus_dir} does not exist (nothing to index)")
+    try:
+        run_server(settings, host=host, port=port, threads=threads, workers=settings.serve_workers)
+    except IndexBusy as exc:
+        fail("serve", exc.message, 3)
+    except SearchServiceError as exc:
+        fail("serve", exc.message)
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL) or isinstance(
+                exc, socket.gaierror):
+            reason = {errno.EADDRINUSE: "address already in use (another server on this port?)",
+                      errno.EACCES: "permission denied (ports below 1024 need privileges)",
+                      errno.EADDRNOTAVAIL: "address not available on this machine"}.get(
+                          exc.errno, exc.strerror or str(exc))
+            fail("serve", f"cannot listen on {host}:{port}: {reason}", 4)
+        raise
 
 
 @main.command()

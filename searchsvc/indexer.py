@@ -27,6 +27,8 @@ from .segwriter import BulkSegmentWriter, ChunkResult, build_segments, cpu_count
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+# Called with the name of each phase after the files are read: "committing", "done".
+Stage = Callable[[str], None]
 
 
 @dataclass
@@ -104,6 +106,7 @@ def run_index(
     rebuild: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
+    stage: Stage | None = None,
     procs: int = 0,
     limitmb: int = 384,
     max_file_bytes: int = 20 * 1024 * 1024,
@@ -113,6 +116,8 @@ def run_index(
     `procs` worker processes (0: one per CPU) parse and index the new and changed
     files, each writing segments of about `limitmb` MB of postings; one commit then
     adds them all (and the deletions) to the index.
+    `progress(done, total)` is called per file read, then `stage(name)` with
+    "committing" before the commit and "done" once the index is published.
     Raises IndexBusy when another run holds the writer lock (after `wait` seconds).
     The outcome, success or failure, is recorded in the index folder's state.json.
     """
@@ -123,7 +128,8 @@ def run_index(
     started = time.monotonic()
     with store.writer_lock(index_dir, wait=wait):
         try:
-            summary = _run_locked(corpus_dir, index_dir, rebuild, progress, procs, limitmb, max_file_bytes)
+            summary = _run_locked(corpus_dir, index_dir, rebuild, progress, procs, limitmb,
+                                  max_file_bytes, stage)
         except Exception as exc:
             store.update_state(index_dir, last_failure={
                 "time": _now(), "error": f"{type(exc).__name__}: {exc}"})
@@ -152,6 +158,7 @@ def _run_locked(
     procs: int,
     limitmb: int,
     max_file_bytes: int,
+    stage: Stage | None = None,
 ) -> RunSummary:
     summary = RunSummary()
     live = store.current_generation(index_dir)
@@ -231,6 +238,8 @@ def _run_locked(
         for ident in removed:
             writer.delete_by_term("id", ident)
             summary.deleted += 1
+        if stage is not None:
+            stage("committing")
         if summary.changed or summary.rebuilt:
             writer.commit_segments(segments)
         else:
@@ -247,4 +256,6 @@ def _run_locked(
     with whoosh_index.open_dir(str(target)).reader() as reader:
         summary.documents = reader.doc_count()
     summary.generation = target.name
+    if stage is not None:
+        stage("done")
     return summary

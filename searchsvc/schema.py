@@ -23,7 +23,10 @@ from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_with
 from .analysis.whoosh_analyzers import analyzed
 from .ingest import Document
 
-SCHEMA_VERSION = 2
+# Bumped when stored or indexed text changes, so the next run rebuilds: 2 = strict accents
+# (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in
+# HTML bodies.
+SCHEMA_VERSION = 3
 
 
 def build_schema() -> fields.Schema:

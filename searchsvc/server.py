@@ -35,16 +35,24 @@ def ensure_index(settings: Settings) -> None:
 
 
 def serve(settings: Settings, host: str, port: int, threads: int = 8, workers: int = 1) -> None:
-    """Serve until stopped.  `workers`: processes (0: one per CPU)."""
-    ensure_index(settings)
+    """Serve until stopped.  `workers`: processes (0: one per CPU).
+
+    The address is taken first, so a port in use is reported at once (OSError), before
+    any indexing, and "serving on" is only logged for a socket that is really listening.
+    """
+    sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                backlog=1024)
+    try:
+        ensure_index(settings)
+    except BaseException:
+        sock.close()
+        raise
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     if workers == 1:
         with _schedule(settings):
             log.info("serving on http://%s:%d/ with %d threads", host, port, threads)
-            _waitress(settings, threads, host=host, port=port)
+            _waitress(settings, threads, sockets=[sock])
         return
-    sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                backlog=1024)
     children = [_fork_worker(settings, sock, threads) for _ in range(workers)]
     sock.close()  # the workers hold it
     log.info("serving on http://%s:%d/ with %d processes x %d threads", host, port, workers, threads)

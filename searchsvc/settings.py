@@ -31,6 +31,7 @@ class Settings:
     serve_workers: int = 0
     approximate_below: int = 10
     sources: str = ""
+    display_names: str = ""
 
 
 HELP: dict[str, str] = {
@@ -57,6 +58,8 @@ HELP: dict[str, str] = {
                          " only when accents are ignored follow them, marked approximate (0: never).",
     "sources": "Sources file (TOML) of websites to follow; `schedule` and `serve --reindex-every` then"
                " fetch before each reindex. Empty: no fetching.",
+    "display_names": "TOML file of display names for sources and categories ([source] and [category]"
+                     " tables: stored value = name shown); empty: the built-in names only.",
 }
 
 

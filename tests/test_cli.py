@@ -84,3 +84,74 @@ def test_schedule_runs_and_records(tmp_path):
     assert status["documents"] == 27
     assert status["schedule"]["every"] == "1s"
     assert status["last_success"]["summary"]["unchanged"] == 27  # second run found nothing new
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.startswith("searchsvc ")
+
+
+def test_serve_validates_the_port(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--port", "99999", "--index", str(tmp_path)])
+    assert result.exit_code == 2 and "1<=x<=65535" in result.output
+
+
+def test_serve_missing_corpus_is_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--corpus", str(tmp_path / "nope"),
+                                       "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"searchsvc serve: corpus folder {tmp_path / 'nope'} does not exist (nothing to index)"]
+
+
+def test_serve_port_taken_is_one_line(tmp_path):
+    import socket
+
+    run("index", "--corpus", str(FIXTURE_CORPUS), "--index", str(tmp_path / "ix"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for workers in ("1", "2"):
+            result = CliRunner().invoke(main, [
+                "serve", "--corpus", str(FIXTURE_CORPUS), "--index", str(tmp_path / "ix"),
+                "--port", str(port), "--workers", workers])
+            assert result.exit_code == 4, result.output
+            assert f"cannot listen on 127.0.0.1:{port}: address already in use" in result.output
+
+
+def test_search_filters(tmp_path):
+    index_dir = str(tmp_path / "ix")
+    run("index", "--corpus", str(FIXTURE_CORPUS), "--index", index_dir)
+    everything = json.loads(run("search", "tỉnh", "--index", index_dir, "--json",
+                                "--per-page", "50").output)
+    sources = {f["value"] for f in everything["facets"]["source"]}
+    source = sorted(sources)[0]
+    only = json.loads(run("search", "tỉnh", "--index", index_dir, "--json", "--per-page", "50",
+                          "--source", source).output)
+    assert only["total"] and {h["source"] for h in only["hits"]} == {source}
+    dated = json.loads(run("search", "tỉnh", "--index", index_dir, "--json", "--from", "2024",
+                           "--to", "2024-12-31", "--sort", "date").output)
+    assert all(h["date"] and h["date"].startswith("2024") for h in dated["hits"])
+    paged = json.loads(run("search", "tỉnh", "--index", index_dir, "--json", "--page", "2",
+                           "--per-page", "1").output)
+    assert (paged["page"], paged["per_page"]) == (2, 1)
+    bad = CliRunner().invoke(main, ["search", "tỉnh", "--index", index_dir, "--from", "2024-13"])
+    assert bad.exit_code == 2 and "--from" in bad.output and "Traceback" not in bad.output
+
+
+def test_progress_bar_labels_the_commit():
+    import io
+
+    from searchsvc.cli import IndexProgress
+
+    out = io.StringIO()
+    bar = IndexProgress(file=out)
+    for done in range(1, 4):
+        bar.progress(done, 3)
+    bar.stage("committing")
+    assert bar.bar.label.strip() == "committing" and bar.bar.pos == 3 and bar.bar.length == 4
+    bar.stage("done")
+    assert bar.bar.pos == 4
+    bar.close()

@@ -110,14 +110,20 @@ def client(app):
 # Elements our templates use, with the only attributes they may carry.
 ALLOWED = {
     "html": {"lang"}, "head": set(), "meta": {"charset", "name", "content"}, "title": set(),
-    "link": {"rel", "href", "type"}, "body": set(), "header": {"class"}, "main": set(),
-    "footer": {"class"}, "a": {"href", "class", "id", "rel", "title"}, "form": {"class", "method", "action", "role"},
-    "div": {"class"}, "label": {"class", "for"}, "input": {"id", "type", "name", "value", "placeholder",
-                                                           "autocomplete", "maxlength"},
+    "link": {"rel", "href", "type", "title"}, "body": set(), "header": {"class"}, "main": {"id", "tabindex"},
+    "footer": {"class"}, "a": {"href", "class", "id", "rel", "title", "type", "aria-label"},
+    "form": {"class", "method", "action", "role"},
+    "div": {"class", "id", "aria-live"}, "label": {"class", "for"},
+    "input": {"id", "type", "name", "value", "placeholder", "autocomplete", "maxlength",
+              "aria-keyshortcuts", "enterkeyhint", "spellcheck"},
     "button": {"type", "class"}, "select": {"name"}, "option": {"value", "selected"}, "p": {"class", "id", "role"},
-    "section": {"class", "id", "aria-label"}, "em": set(), "strong": set(), "ul": set(), "li": {"class"},
-    "article": {"class"}, "h1": set(), "h2": {"class", "id"}, "h3": set(), "mark": set(), "time": {"datetime"},
-    "span": {"class", "aria-current"}, "nav": {"class", "aria-label"}, "aside": {"class", "aria-label"},
+    "section": {"class", "id", "aria-label"}, "em": set(), "strong": set(), "ul": {"class", "aria-label"},
+    "li": {"class", "id"}, "kbd": set(), "details": {"class", "open"}, "summary": set(),
+    "article": {"class"}, "h1": {"class"}, "h2": {"class", "id"}, "h3": set(), "mark": set(),
+    "time": {"datetime"},
+    "span": {"class", "id", "aria-current", "aria-hidden"}, "nav": {"class", "aria-label"},
+    "aside": {"class", "aria-label"},
+    "script": {"src", "defer"},  # only our own file, checked below
 }
 
 
@@ -136,12 +142,14 @@ def inert_page(html: str) -> BeautifulSoup:
         assert tag.name in ALLOWED, f"unexpected <{tag.name}> in page"
         extra = set(tag.attrs) - ALLOWED[tag.name]
         assert not extra, f"<{tag.name}> has attributes {extra}"
+        if tag.name == "script":
+            assert tag.get("src") == "/static/search.js" and not tag.get_text(), tag
         for attr in ("href", "action", "src"):
             value = tag.get(attr)
             if value is not None:
                 scheme = urlsplit(value.strip()).scheme.lower()
                 assert scheme in ("", "http", "https"), (tag.name, value)
-                assert value.startswith(("/", "?", "http://", "https://")), value
+                assert value.startswith(("/", "?", "http://", "https://")) or value == "#main", value
     return page
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -104,7 +105,8 @@ def test_press_release_page() -> None:
 
 def test_cp1258_declared_page_with_date_line_in_content() -> None:
     page = parse_html((CORPUS / "html/cp1258-declared.html").read_bytes())
-    assert (page.title, page.body, page.date, page.url) == (TITLE, "Ngày 27/10/2025\n\n" + BODY, OCT_27, None)
+    # The date line gives the page its date, then goes as page furniture.
+    assert (page.title, page.body, page.date, page.url) == (TITLE, BODY, OCT_27, None)
 
 
 def test_tcvn3_font_page_without_title_uses_its_headline() -> None:
@@ -210,3 +212,32 @@ def test_random_markup_never_raises_anything_but_skipfile(markup: str) -> None:
         parse_html(markup)
     except SkipFile:
         pass
+
+
+def test_page_furniture_is_dropped_from_the_body() -> None:
+    """Tools, counters, bare dates and keyword lists inside the article element (as on
+    corpus/web/trien-khai-nghi-quyet-57-cao-bang.html) are not text; sentences are."""
+    article = (
+        "<article><h1>Cao Bằng triển khai Nghị quyết 57</h1>"
+        '<div class="meta"><span class="date">26/02/2025 09:15</span> | '
+        '<span class="views">Lượt xem: 1.047</span> <a class="btn-print" href="#">In bài</a></div>'
+        "<p>UBND tỉnh chia sẻ kinh nghiệm chuyển đổi số với các địa phương.</p>"
+        "<p>Ngày 26/02/2025, Sở Khoa học và Công nghệ tổ chức hội nghị.</p>"
+        '<p class="author"><strong>Phòng Quản lý khoa học</strong></p>'
+        '<div class="tags">Từ khóa: <a href="#">Nghị quyết 57</a>, <a href="#">chuyển đổi số</a></div>'
+        "</article>"
+    )
+    page = _page("", article)
+    assert page.body.split("\n\n") == [
+        "UBND tỉnh chia sẻ kinh nghiệm chuyển đổi số với các địa phương.",
+        "Ngày 26/02/2025, Sở Khoa học và Công nghệ tổ chức hội nghị.",
+        "Phòng Quản lý khoa học",
+    ]
+    assert page.date == datetime.date(2025, 2, 26)
+
+
+def test_bundled_pages_carry_no_counters() -> None:
+    root = Path(__file__).resolve().parent.parent / "corpus" / "web"
+    for path in sorted(root.glob("*.html")):
+        body = parse_html(path.read_bytes()).body
+        assert "Lượt xem" not in body and "In bài" not in body and "Từ khóa:" not in body, path

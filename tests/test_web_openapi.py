@@ -200,3 +200,13 @@ def test_settings_change_the_documented_limits(web_index):
     assert client.get("/api/search", query_string={"q": QUERY, "page": 7}).status_code == 200
     assert client.get("/api/search", query_string={"q": QUERY, "page": 8}).status_code == 400
     app.extensions["searchsvc"].close()
+
+
+@pytest.mark.parametrize("url", ["/api/suggest?q=bien+d", "/api/suggest?q=", "/api/suggest"])
+def test_suggest_responses_validate(client, spec, url):
+    validate(spec, "/api/suggest", "get", client.get(url))
+
+
+def test_csv_is_documented_with_the_search_parameters(spec):
+    assert operation(spec, "/api/search.csv")["parameters"] == search_parameters(spec)
+    assert "text/csv" in operation(spec, "/api/search.csv")["responses"]["200"]["content"]

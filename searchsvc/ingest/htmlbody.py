@@ -155,3 +155,49 @@ def paragraphs(root: Tag) -> list[str]:
         buffer.append(str(node))
     flush()
     return result
+
+
+# -- page furniture left inside the article container -------------------------------
+#
+# Saved pages keep a line of tools next to the date ("26/02/2025 09:15 | Lượt xem: 1.047
+# In bài"), a keyword list at the end ("Từ khóa: Nghị quyết 57, chuyển đổi số"), and
+# sometimes a date line alone.  They are in the article element, so the container
+# choice keeps them; they are recognised here by their words, and only in short lines
+# made of nothing else (a sentence that says "chia sẻ kinh nghiệm" is text).
+
+_FURNITURE_MAX_CHARS = 100
+_COUNTER = re.compile(
+    r"(?:số\s+)?(?:lượt\s+(?:xem|đọc|truy\s+cập|thích|chia\s+sẻ)|bình\s+luận|views?|comments?)"
+    r"\s*[:：]?\s*\d[\d.,]*", re.I)
+_TOOL_WORDS = re.compile(
+    r"\b(?:in\s+bài(?:\s+viết)?|in\s+trang|bản\s+in|gửi\s+bài|gửi\s+email|gửi\s+tin|email|chia\s+sẻ|share"
+    r"|lưu\s+(?:tin|bài)|cỡ\s+chữ|phóng\s+to|thu\s+nhỏ|nghe\s+(?:đọc|bài)|đọc\s+bài|quay\s+lại|trở\s+về"
+    r"|về\s+đầu\s+trang|đầu\s+trang|xem\s+thêm|facebook|zalo|twitter|print|A\s*[-+]|cập\s+nhật(?:\s+lúc)?"
+    r"|đăng\s+(?:lúc|ngày)|ngày\s+đăng|thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật|ngày|giờ|GMT[+-]?\d*)\b",
+    re.I)
+_DATE_TIME = re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?|\d{1,2}[:h]\d{2}(?::\d{2})?|\b(?:AM|PM|SA|CH)\b", re.I)
+_KEYWORDS_LINE = re.compile(r"^(?:từ\s+kh(?:óa|oá|oa)|tags?|chủ\s+đề|keywords?)\s*[:：]", re.I)
+
+
+def is_page_furniture(line: str) -> bool:
+    """A short line of page tools, counters or a bare date/time, or a keyword list.
+
+    >>> [is_page_furniture(s) for s in ["26/02/2025 09:15 | Lượt xem: 1.047 In bài", "03/12/2024",
+    ...     "Từ khóa: Nghị quyết 57, chuyển đổi số", "Chia sẻ", "Ngày 18/7/2023"]]
+    [True, True, True, True, True]
+    >>> [is_page_furniture(s) for s in ["Chia sẻ kinh nghiệm chuyển đổi số", "Thu Hà",
+    ...     "Cao Bằng, ngày 11 tháng 10 năm 2024", "Ngày 10/5/2024, Sở tổ chức hội thảo."]]
+    [False, False, False, False]
+    """
+    text = line.strip()
+    if _KEYWORDS_LINE.match(text) and len(text) <= 2 * _FURNITURE_MAX_CHARS:
+        return True
+    if len(text) > _FURNITURE_MAX_CHARS:
+        return False
+    rest = _DATE_TIME.sub(" ", _TOOL_WORDS.sub(" ", _COUNTER.sub(" ", text)))
+    return not any(ch.isalnum() for ch in rest)
+
+
+def drop_page_furniture(body: list[str]) -> list[str]:
+    """The paragraphs without the lines `is_page_furniture` recognises."""
+    return [p for p in body if not is_page_furniture(p)]

@@ -22,6 +22,7 @@ from searchsvc.ingest.decode import decode_bytes, sniff_declared_charset
 from searchsvc.ingest.document import SkipFile
 from searchsvc.ingest.htmlbody import (
     chrome_elements,
+    drop_page_furniture,
     class_names,
     paragraphs,
     pick_container,
@@ -171,10 +172,13 @@ def _parse_soup(soup: BeautifulSoup) -> ParsedHtml:
         body = body[1:]
     elif not title and body and len(body[0]) <= _MAX_TITLE:  # untitled page: headline-like first line
         title, body = body[0], body[1:]
+    # The date may be read from a date line before such lines go as page furniture.
+    date = date or find_date_line(body)
+    body = drop_page_furniture(body)
     return ParsedHtml(
         title=title,
         body="\n\n".join(body),
-        date=date or find_date_line(body),
+        date=date,
         url=url,
         source=site,
         category=_clean(meta.get("article:section", "")),

@@ -234,8 +234,11 @@ class SearchEngine:
                      for d in ranked_approximate[max(0, start - len(ranked)):]]
 
         facets: dict[str, list[FacetValue]] = {}
+        undated = None
         if req.facets and not timed_out:
-            facets = _facets(strict.mask & arrays.live, filters, arrays)
+            matched = strict.mask & arrays.live
+            facets = _facets(matched, filters, arrays)
+            undated = _undated(matched, filters, arrays)
         suggestion = None
         if parsed is not None and req.suggest and req.page == 1 and not timed_out:
             suggestion = suggest(parsed, self._vocabulary(arrays), found=len(docs) > 0)
@@ -255,6 +258,7 @@ class SearchEngine:
             hits=hits,
             sort=sort,
             facets=facets,
+            undated=undated,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             timed_out=timed_out,
@@ -423,3 +427,11 @@ def _facets(matched: np.ndarray, filters: dict[str, np.ndarray], arrays: IndexAr
             found.sort(key=lambda fv: (-fv.count, fv.value))
         facets[name] = found[:FACET_LIMIT]
     return facets
+
+
+def _undated(matched: np.ndarray, filters: dict[str, np.ndarray], arrays: IndexArrays) -> int:
+    """Matches without a date, under every filter but the date one: the year facet's
+    "unknown date" bucket, and what a date filter leaves out."""
+    codes, _values = arrays.codes("year")
+    selected = _all(matched, [m for name, m in filters.items() if name != "year"])
+    return int(np.count_nonzero(selected & (codes == 0)))

@@ -75,6 +75,9 @@ class SearchResult:
     hits: list[Hit]
     sort: str = "relevance"
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)  # 'year', 'source', 'category'
+    # Matches without a date (every filter applied but the date range): the year facet's
+    # "unknown date" bucket; with a date filter, the documents it left out. None without facets.
+    undated: int | None = None
     suggestion: str | None = None  # accents restored / corrected query, None when no better form
     took_ms: float = 0.0
     timed_out: bool = False  # the time limit cut the search short; results are partial
@@ -117,6 +120,7 @@ class SearchResult:
             "corrected_query": self.corrected_query,
             "searched_query": self.searched,
             "browse": self.browse,
+            "undated": self.undated,
         }
 
 

@@ -18,14 +18,19 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ..errors import IndexMissing, NotFound, SearchServiceError
+from ..names import DisplayNames, load_names
 from ..search import SearchEngine
+from ..search.complete import CompleterCache
 from ..settings import Settings, load_settings
 
-# No inline script or style anywhere: the pages use one stylesheet and no JavaScript.
+# No inline script or style anywhere: one stylesheet and one small script file, which
+# only enhances pages that work without it (suggestions, results as you type).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
         "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
         "img-src 'self' data:",
         "form-action 'self'",
         "frame-ancestors 'none'",
@@ -97,6 +102,10 @@ def get_settings() -> Settings:
     return current_app.extensions["searchsvc"].settings
 
 
+def get_names() -> DisplayNames:
+    return current_app.extensions["searchsvc.names"]
+
+
 def checked_doc_id(doc_id: str) -> str:
     """Document ids are relative '/'-separated paths; anything path-like beyond that is unknown.
 
@@ -125,6 +134,9 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     # starts with '/', so such paths are simply unknown (404).
     app.url_map.merge_slashes = False
     app.extensions["searchsvc"] = EngineHolder(settings, engine)
+    # Read now: a broken display-name file stops the server at start, not on a request.
+    app.extensions["searchsvc.names"] = load_names(settings.display_names)
+    app.extensions["searchsvc.completer"] = CompleterCache()
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Vietnamese
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     app.jinja_env.trim_blocks = True
@@ -158,7 +170,14 @@ def _register_filters(app: Flask) -> None:
 
     @app.template_filter("vn_seconds")
     def vn_seconds(ms: float) -> str:
-        return f"{ms / 1000:.2f}".replace(".", ",")  # 0,05
+        # Three decimals: most searches take a few milliseconds, and "0,00" says nothing.
+        if ms < 0.5:
+            return "< 0,001"  # answered from the result cache
+        return f"{ms / 1000:.3f}".replace(".", ",")  # 0,012
+
+    @app.template_filter("display_name")
+    def display_name(value: str | None, kind: str) -> str:
+        return app.extensions["searchsvc.names"].get(kind, value)
 
 
 def error_response(

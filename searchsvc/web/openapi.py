@@ -180,7 +180,7 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
             "type": "object",
             "required": ["query", "total", "page", "per_page", "pages", "sort", "hits",
                          "facets", "suggestion", "took_ms", "timed_out", "total_approximate",
-                         "corrected_query", "searched_query", "browse"],
+                         "corrected_query", "searched_query", "browse", "undated"],
             "additionalProperties": False,
             "properties": {
                 "query": {"type": "string", "description": "The query as understood (as typed, normalised)."},
@@ -232,10 +232,41 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                                    "capitals as the corpus writes them); only one that has results.",
                 },
                 "took_ms": {"type": "number", "minimum": 0},
+                "undated": {
+                    **_nullable({"type": "integer", "minimum": 0}),
+                    "description": "Matching documents that have no date, counted under every "
+                                   "filter except the date range: the year facet's \"unknown "
+                                   "date\" bucket, and, when `from`/`to` is given, how many "
+                                   "matches that filter left out. `null` when facets are left out.",
+                },
                 "timed_out": {
                     "type": "boolean",
                     "description": "The time limit cut the search short: hits may be partial, "
                                    "`total` is then a lower bound, facets and suggestion are left out.",
+                },
+            },
+        },
+        "Suggestions": {
+            "type": "object",
+            "required": ["query", "suggestions"],
+            "additionalProperties": False,
+            "properties": {
+                "query": {"type": "string", "description": "The prefix as received."},
+                "suggestions": {
+                    "type": "array",
+                    "maxItems": 8,
+                    "items": {
+                        "type": "object",
+                        "required": ["text", "html"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "text": {"type": "string",
+                                     "description": "The completed query, accents restored."},
+                            "html": {"type": "string",
+                                     "description": "`text` HTML-escaped, with `<mark>` around the "
+                                                    "part that was typed."},
+                        },
+                    },
                 },
             },
         },
@@ -324,6 +355,54 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                 "responses": {
                     "200": _json(_ref("SearchResult"), "One page of hits, with facets."),
                     "400": _error("BadRequest"),
+                    "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/api/search.csv": {
+            "get": {
+                "operationId": "searchCsv",
+                "summary": "The same page of results as `/api/search`, as CSV.",
+                "description": "Takes exactly the parameters of `/api/search` (and answers its "
+                "JSON errors). UTF-8 with a byte-order mark (so spreadsheet programs read the "
+                "Vietnamese letters), CRLF line ends, a header row: `rank`, `id`, `title`, `date` "
+                "(YYYY-MM-DD or empty), `source`, `source_name`, `category`, `category_name` "
+                "(display names), `url`, `score`, `snippet` (plain text).",
+                "parameters": search_parameters,
+                "responses": {
+                    "200": {"description": "One page of hits.",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "400": _error("BadRequest"),
+                    "503": _error("Unavailable"),
+                    **common,
+                },
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "operationId": "suggest",
+                "summary": "Completions of a query being typed (at most 8), from the corpus's "
+                "frequent phrases, accents restored (`bien d` -> `biến đổi khí hậu`).",
+                "description": "A word typed with accents only completes to that word; one typed "
+                "without matches every accented form. A trailing space means the last word is "
+                "complete. An empty `q` gives an empty list. With `format=opensearch` the answer "
+                "is the OpenSearch suggestions array `[query, [text, ...]]` "
+                "(`application/x-suggestions+json`) that browsers ask for.",
+                "parameters": [
+                    _query("q", {"type": "string", "maxLength": 2000},
+                           "What has been typed so far (only the first 200 characters count)."),
+                    _query("format", {"type": "string", "enum": ["json", "opensearch"]},
+                           "`opensearch` for the browsers' suggestions format."),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Completions, best first.",
+                        "content": {
+                            JSON: {"schema": _ref("Suggestions")},
+                            "application/x-suggestions+json": {"schema": {"type": "array"}},
+                        },
+                    },
                     "503": _error("Unavailable"),
                     **common,
                 },
