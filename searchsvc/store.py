@@ -111,6 +111,21 @@ def remove_stale_generations(index_dir: Path, keep: Path | None) -> list[str]:
     return removed
 
 
+def flock_within(fd: int, wait: float) -> bool:
+    """Take an exclusive flock on `fd`, retrying for up to `wait` seconds; False if never free.
+
+    The kernel releases it when the process dies, however it dies."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+
 @contextmanager
 def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the single-writer lock; raise IndexBusy if another run holds it.
@@ -120,20 +135,13 @@ def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + wait
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-                    raise IndexBusy(
-                        f"another indexing run is writing {index_dir} ({holder or 'holder unknown'}); "
-                        "nothing was changed by this run"
-                    ) from None
-                time.sleep(0.2)
+        if not flock_within(fd, wait):
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            raise IndexBusy(
+                f"another indexing run is writing {index_dir} ({holder or 'holder unknown'}); "
+                "nothing was changed by this run"
+            )
         started = dt.datetime.now().isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {started}".encode(), 0)

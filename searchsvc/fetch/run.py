@@ -10,7 +10,6 @@ previous copy.  Indexing is left to the incremental indexer.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import SearchServiceError
-from ..store import write_atomic
+from ..store import flock_within, write_atomic
 from .client import FetchError, FetchOptions, PoliteClient, media_type
 from .config import Source
 from .discover import BrokenSource, Link, discover
@@ -89,16 +88,9 @@ def _now() -> str:
 def fetch_lock(corpus_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """One fetch run per corpus at a time (flock: released by the kernel if we die)."""
     fd = os.open(corpus_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    deadline = time.monotonic() + wait
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise FetchBusy(f"another fetch run is writing {corpus_dir}; nothing was fetched") from None
-                time.sleep(0.2)
+        if not flock_within(fd, wait):
+            raise FetchBusy(f"another fetch run is writing {corpus_dir}; nothing was fetched")
         yield
     finally:
         os.close(fd)
