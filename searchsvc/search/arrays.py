@@ -154,6 +154,32 @@ class IndexArrays:
             return Postings(ids[0], tfs[0])
         return Postings(np.concatenate(ids), np.concatenate(tfs))
 
+    def positions(self, fieldname: str, text: str, docs: np.ndarray) -> dict[int, frozenset[int]]:
+        """Positions of the term in each of `docs` (global docnums, ascending) that holds it.
+
+        Through the term's matcher, skipping to each document: only the posting blocks
+        around `docs` are read, not the whole list (a common syllable's list is long).
+        """
+        field = self.reader.schema[fieldname] if fieldname in self.reader.schema else None
+        found: dict[int, frozenset[int]] = {}
+        if field is None or not field.format.supports("positions"):
+            return found
+        btext = field.to_bytes(text)
+        for leaf, offset in self.leaves:
+            lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
+            if lo == hi or (fieldname, btext) not in leaf:
+                continue
+            m = leaf._terms.matcher(fieldname, btext, field.format)
+            for doc in docs[lo:hi]:
+                local = int(doc) - offset
+                if m.is_active() and m.id() < local:
+                    m.skip_to(local)
+                if not m.is_active():
+                    break
+                if m.id() == local:
+                    found[int(doc)] = frozenset(m.value_as("positions"))
+        return found
+
     # -- vocabulary ----------------------------------------------------------
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
@@ -168,11 +194,6 @@ class IndexArrays:
                              lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
             for (leaf, _offset), key in zip(self.leaves, self._keys)
         )
-
-    def present(self, fieldname: str, words) -> list[str]:
-        """Those of `words` that some segment's `fieldname` holds (from per-segment term sets)."""
-        vocabularies = self._vocabularies(fieldname)
-        return [w for w in words if any(w in v for v in vocabularies)]
 
     def _vocabularies(self, fieldname: str) -> list[frozenset[str]]:
         return [

@@ -4,23 +4,23 @@ one searcher's segments.
 How often the corpus writes two spellings side by side (`hồ chí` vs `họ chỉ`) is
 estimated from what is indexed already, not from a field of accented pairs
 (which nearly doubled the index: 458 -> 835 MB at 20k articles).  The folded
-pair (`ho_chi`) is in the pairs field; in a sample of the documents holding it,
-the spellings each document holds (from the exact field's postings) say which
-accented pair it writes there: each sampled document counts once, shared among
-the candidate pairs it holds both halves of.  The shares are scaled to all
-documents holding the folded pair.
+pair (`ho_chi`) is in the pairs field; in the first documents holding it, the
+positions of each candidate spelling say which accented pair the document writes
+(each document counts once, shared among the pairs it writes), and the counts
+are scaled to all documents holding the folded pair.  Taking the first documents
+(lowest docnums) means reading only the first posting blocks of a common
+spelling, not its whole list.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from whoosh.searching import Searcher
 
 from ..analysis import fold
 from .arrays import IndexArrays
 
-# Documents holding a folded pair that are looked at.
-SAMPLE = 200
+# Documents holding a folded pair whose positions are read.
+SAMPLE = 64
 
 
 class IndexVocabulary:
@@ -33,9 +33,6 @@ class IndexVocabulary:
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         return self.arrays.doc_frequency(fieldname, text)
-
-    def present(self, fieldname: str, words) -> list[str]:
-        return self.arrays.present(fieldname, words)
 
     def terms_within_one_edit(self, fieldname: str, word: str) -> list[str]:
         return self.arrays.terms_within_one_edit(fieldname, word)
@@ -58,27 +55,16 @@ class IndexVocabulary:
         counts = {(a, b): 0.0 for a in firsts for b in seconds}
         if not len(ids):
             return counts
-        sample = ids[:: max(1, len(ids) // SAMPLE)][:SAMPLE]  # spread over the index
-        holds_first = np.array([self._holds(a, sample) for a in firsts])  # forms x sample
-        holds_second = np.array([self._holds(b, sample) for b in seconds])
-        both = holds_first[:, None, :] & holds_second[None, :, :]  # firsts x seconds x sample
-        per_doc = both.sum(axis=(0, 1))
-        share = np.divide(1.0, per_doc, out=np.zeros(len(sample)), where=per_doc > 0)
+        sample = ids[:SAMPLE]
+        at_a = {a: self.arrays.positions("exact", a, sample) for a in firsts}
+        at_b = {b: self.arrays.positions("exact", b, sample) for b in seconds}
+        for doc in map(int, sample):
+            written = [(a, b) for a in firsts if doc in at_a[a] for b in seconds if doc in at_b[b]
+                       and any(p + 1 in at_b[b][doc] for p in at_a[a][doc])]
+            for key in written:
+                counts[key] += 1.0 / len(written)
         scale = len(ids) / len(sample)
-        totals = (both * share).sum(axis=2) * scale
-        for i, a in enumerate(firsts):
-            for j, b in enumerate(seconds):
-                counts[(a, b)] = float(totals[i, j])
-        return counts
-
-    def _holds(self, term: str, docs: np.ndarray) -> np.ndarray:
-        """For each docnum in `docs`, whether it holds the exact term."""
-        ids = self.arrays.postings("exact", term).ids
-        if not len(ids):
-            return np.zeros(len(docs), dtype=bool)
-        at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-        return ids[at] == docs
-
+        return {key: n * scale for key, n in counts.items()}
 
 def _by_fold(forms: list[str]) -> dict[str, tuple[str, ...]]:
     groups: dict[str, list[str]] = {}
