@@ -34,12 +34,13 @@ from typing import Protocol
 
 from ..analysis import Token, fold
 from ..analysis.tones import spellings
+from ..ingest.syllable import is_syllable
 from .query import ParsedQuery
 from .snippets import token_windows
 
 # Candidates kept per syllable (most frequent first): the pair look-ups grow with
 # the square of this.
-MAX_CANDIDATES = 5
+MAX_CANDIDATES = 8
 # Longer queries (questions, pasted sentences) get no restoration: its look-ups grow
 # with the length, and a suggestion that rewrites a whole sentence helps little.
 MAX_SYLLABLES = 10
@@ -67,7 +68,9 @@ def _candidates(tok: Token, vocab: Vocabulary, free: bool) -> list[tuple[str, fl
         folds = sorted(near, key=lambda c: -vocab.doc_frequency("folded", c))[:MAX_CANDIDATES] or folds
     # Term look-ups (remembered per segment), not a scan of the exact vocabulary: that
     # took 3 s at 84k articles on a process's first restoration.
-    counted = [(form, vocab.doc_frequency("exact", form)) for f in folds for form in spellings(f)]
+    # Only spellings Vietnamese can have (`hoâ`, `bâo` cannot): each costs a look-up per segment.
+    counted = [(form, vocab.doc_frequency("exact", form)) for f in folds for form in spellings(f)
+               if is_syllable(form)]
     found = sorted(((f, n) for f, n in counted if n), key=lambda fn: -fn[1])[:MAX_CANDIDATES]
     if typed_marks and tok.term not in {f for f, _ in found}:
         found.append((tok.term, 0))
