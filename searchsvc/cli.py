@@ -115,11 +115,9 @@ def index(corpus_dir, index_dir, rebuild, wait, procs, as_json):
     try:
         summary = run_index_command(settings, rebuild, wait)
     except IndexBusy as exc:
-        click.echo(f"searchsvc index: {exc.message}", err=True)
-        sys.exit(3)
+        fail("index", exc.message, 3)
     except SearchServiceError as exc:
-        click.echo(f"searchsvc index: {exc.message}", err=True)
-        sys.exit(2)
+        fail("index", exc.message)
     if as_json:
         click.echo(_printable(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)))
     else:
@@ -343,11 +341,9 @@ def fetch(sources, corpus_dir, wait, as_json):
         summary = run_fetch(load_sources(settings.sources), settings.corpus_dir, wait=wait,
                             progress=progress if show else None)
     except FetchBusy as exc:
-        click.echo(f"searchsvc fetch: {exc.message}", err=True)
-        sys.exit(3)
+        fail("fetch", exc.message, 3)
     except SearchServiceError as exc:
-        click.echo(f"searchsvc fetch: {exc.message}", err=True)
-        sys.exit(2)
+        fail("fetch", exc.message)
     except OSError as exc:  # e.g. a read-only corpus folder
         click.echo(f"searchsvc fetch: {exc}", err=True)
         sys.exit(2)
