@@ -75,7 +75,7 @@ def test_app_creation_touches_no_files(tmp_path):
     missing = tmp_path / "nothing-here"
     app = create_app(load_settings({}, index_dir=missing))
     assert not missing.exists()
-    assert app.extensions["searchsvc"]._engine is None
+    assert not app.extensions["searchsvc"].opened
 
 
 # -- /api/search ---------------------------------------------------------------

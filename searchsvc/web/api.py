@@ -7,11 +7,12 @@ import html
 import io
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from ..errors import IndexMissing
 from ..search.params import parse_search_params
-from .app import MESSAGES, checked_doc_id, get_engine, get_names, get_settings
+from .context import checked_doc_id, get_completer_cache, get_engine, get_names, get_settings
+from .errors import MESSAGES
 from .openapi import build_openapi
 
 bp = Blueprint("api", __name__)
@@ -58,7 +59,7 @@ def suggest():
     """Completions of the query being typed (see search/complete.py).  With
     `format=opensearch`, the OpenSearch suggestions shape browsers ask for."""
     q = (request.args.get("q") or "")[:SUGGEST_MAX_CHARS]
-    completer = current_app.extensions["searchsvc.completer"].get(get_engine()) if q.strip() else None
+    completer = get_completer_cache().get(get_engine()) if q.strip() else None
     found = completer.complete(q) if completer is not None else []
     if request.args.get("format") == "opensearch":
         response = jsonify([q, [c.text for c in found]])
@@ -88,6 +89,8 @@ def healthz():
 @bp.get("/api/status")
 def status():
     """Index health for operators: works (200) even before the first index exists."""
+    # Not a cycle: status reads the fetcher's record, which loads httpx and feedparser
+    # (0.15 s); only this endpoint needs them, so app start and the search path do not.
     from ..status import collect_status
 
     return jsonify(collect_status(get_settings()))

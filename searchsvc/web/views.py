@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ..errors import BadRequest, IndexMissing
 from ..search.params import parse_search_params
 from ..search.types import SearchRequest
-from .app import checked_doc_id, get_engine, get_names, get_settings
+from .context import checked_doc_id, get_engine, get_names, get_settings
 
 bp = Blueprint("views", __name__)
 
