@@ -1,18 +1,48 @@
-"""Shared fixtures: the in-repo fixture corpus, indexed once per test session."""
+"""Shared fixtures: real indexes built once per session, apps, engines, servers and a browser.
+
+Session indexes (`fixture_index`, `sample_index`, `web_index`, and those made by
+`index_of`) are shared by every module that asks for them: read-only for tests.
+A test that adds, changes or deletes files takes a writable copy (`corpus_copy`,
+or its own corpus under `tmp_path`) and indexes that.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from searchsvc.indexer import run_index
 from searchsvc.search import SearchEngine
+from searchsvc.settings import load_settings
+from searchsvc.web import create_app
+
+from .procs import running_server
+from .webfixtures import write_web_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 SAMPLE_CORPUS = ROOT / "corpus"
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def write_corpus(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} under `root` (UTF-8) and return `root`."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+# -- indexes (read-only, built once per session) -------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +55,52 @@ def fixture_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def engine(fixture_index) -> SearchEngine:
+def sample_index(tmp_path_factory) -> Path:
+    """The bundled sample corpus (311 documents: VNTC news, saved web pages, a press
+    release), indexed once (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    summary = run_index(SAMPLE_CORPUS, index_dir)
+    assert summary.added > 0, summary
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def web_corpus(tmp_path_factory) -> Path:
+    """The web tests' corpus (tests/webfixtures.py says what is in it)."""
+    return write_web_corpus(tmp_path_factory.mktemp("web") / "corpus")
+
+
+@pytest.fixture(scope="session")
+def web_index(web_corpus, tmp_path_factory) -> Path:
+    """A real index of the web corpus, built once per session (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("web-index")
+    summary = run_index(web_corpus, index_dir)
+    assert summary.skipped == 0, summary.skipped_files
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def index_of(tmp_path_factory) -> Callable[[dict[str, str]], Path]:
+    """Index a small corpus written for a test module: `index_of({path: text})` -> index dir.
+
+    Each call writes a new corpus and index (read-only for tests once built).
+    """
+
+    def build(files: dict[str, str]) -> Path:
+        root = tmp_path_factory.mktemp("small")
+        write_corpus(root / "corpus", files)
+        summary = run_index(root / "corpus", root / "index")
+        assert summary.added == len(files) and summary.skipped == 0, summary.skipped_files
+        return root / "index"
+
+    return build
+
+
+# -- engines and apps ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def engine(fixture_index) -> Iterator[SearchEngine]:
     eng = SearchEngine(fixture_index)
     yield eng
     eng.close()
@@ -37,3 +112,67 @@ def corpus_copy(tmp_path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, dest, ignore=shutil.ignore_patterns("README.md"))
     return dest
+
+
+@pytest.fixture(scope="module")
+def web_app(web_index):
+    """The app over the web index, its engine created lazily as in production."""
+    app = create_app(load_settings({}, index_dir=web_index, refresh_interval=0.0))
+    yield app
+    app.extensions["searchsvc"].close()
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app.test_client()
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """An app whose index folder exists but holds no index yet."""
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    app = create_app(load_settings({}, index_dir=index_dir))
+    yield app
+    app.extensions["searchsvc"].close()
+
+
+# -- a real server and a real browser ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def web_server(web_corpus, web_index, tmp_path_factory) -> Iterator[str]:
+    """`searchsvc serve` over the web index on a free loopback port: its base URL.
+    Stopped (and reaped) at the end of the session."""
+    log = tmp_path_factory.mktemp("web-server") / "serve.log"
+    with running_server("--corpus", str(web_corpus), "--index", str(web_index), "--threads", "4",
+                        log=log) as server:
+        yield server.base
+
+
+def find_chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright; skipped (failed under CI) without Chromium."""
+    executable = find_chromium()
+    if executable is None:
+        message = "Chromium not found (install the Debian package `chromium`, or set CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": CI must install it (`make browser`)")
+        pytest.skip(message)
+    # Imported here, not at the top: only the browser tests pay for loading Playwright.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -11,18 +11,13 @@ from __future__ import annotations
 import pytest
 
 from searchsvc.analysis import normalize_text, tokenize, written_without_marks
-from searchsvc.indexer import run_index
 from searchsvc.search import SearchEngine, SearchRequest
-
-from .conftest import SAMPLE_CORPUS
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(sample_index):
     """The bundled sample corpus (VNTC news, saved web pages, a press release), indexed."""
-    index_dir = tmp_path_factory.mktemp("sample-index")
-    run_index(SAMPLE_CORPUS, index_dir)
-    eng = SearchEngine(index_dir, result_cache=0)
+    eng = SearchEngine(sample_index, result_cache=0)
     docs = {}
     reader = eng.searcher().reader()
     for fields in reader.all_stored_fields():
@@ -188,13 +183,8 @@ UNMARKED = {
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("unmarked")
-    for rel, text in UNMARKED.items():
-        (root / "corpus" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / "corpus" / rel).write_text(text, encoding="utf-8")
-    run_index(root / "corpus", root / "index")
-    eng = SearchEngine(root / "index", result_cache=0)
+def small(index_of):
+    eng = SearchEngine(index_of(UNMARKED), result_cache=0)
     yield eng
     eng.close()
 

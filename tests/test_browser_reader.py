@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_browser import CSP_LISTENER, ROOT, Problems, browser, server  # noqa: F401  (fixtures)
-from tests.webfixtures import CLIMATE_ID, web_index  # noqa: F401  (fixture)
+from tests.browsing import CSP_LISTENER, Problems
+from tests.conftest import ROOT
+from tests.webfixtures import CLIMATE_ID
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -73,11 +74,11 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", [SMALL_PHONE, PHONE], ids=["320", "390"])
-def test_phone_shows_a_result_above_the_fold(server, browser, viewport):
+def test_phone_shows_a_result_above_the_fold(web_server, browser, viewport):
     context, page = new_page(browser, viewport, is_mobile=True, has_touch=True, device_scale_factor=1)
     problems = Problems(page)
     try:
-        page.goto(f"{server}/?q={QUERY}&source=web")
+        page.goto(f"{web_server}/?q={QUERY}&source=web")
         first = page.locator("article.hit").first.bounding_box()
         assert first is not None and first["y"] + 60 < viewport["height"], first
         # Filters fold away; the active one is a chip.
@@ -97,14 +98,14 @@ def test_phone_shows_a_result_above_the_fold(server, browser, viewport):
         context.close()
 
 
-def test_desktop_layout_and_names(server, browser):
+def test_desktop_layout_and_names(web_server, browser):
     context, page = new_page(browser, DESKTOP)
     problems = Problems(page)
     try:
-        page.goto(server + "/")
+        page.goto(web_server + "/")
         assert page.locator("h1").inner_text() == "Tìm kiếm thông cáo báo chí"
         shot(page, "home-1280.png")
-        page.goto(f"{server}/?q={QUERY}")
+        page.goto(f"{web_server}/?q={QUERY}")
         # Filters are open on wide screens, beside the results are the facets.
         assert page.locator("input[name=from]").is_visible()
         hits = page.locator("section.hits").bounding_box()
@@ -120,10 +121,10 @@ def test_desktop_layout_and_names(server, browser):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_year_facet_round_trip(server, browser, javascript):
+def test_year_facet_round_trip(web_server, browser, javascript):
     context, page = new_page(browser, DESKTOP, java_script_enabled=javascript)
     try:
-        page.goto(f"{server}/?q={QUERY}")
+        page.goto(f"{web_server}/?q={QUERY}")
         assert page.locator("input[name=from]").is_visible()  # open on a wide screen, with or without JS
         with page.expect_navigation():
             page.locator("#facet-year a", has_text="2024").click()
@@ -141,10 +142,10 @@ def test_year_facet_round_trip(server, browser, javascript):
         context.close()
 
 
-def test_back_link_keeps_the_search(server, browser):
+def test_back_link_keeps_the_search(web_server, browser):
     context, page = new_page(browser, PHONE, is_mobile=True)
     try:
-        start = f"{server}/?q={QUERY.replace(' ', '+')}&sort=date&source=web&per_page=3&page=2"
+        start = f"{web_server}/?q={QUERY.replace(' ', '+')}&sort=date&source=web&per_page=3&page=2"
         page.goto(start)
         first = page.locator("article.hit h2 a").first.inner_text()
         with page.expect_navigation():
@@ -157,11 +158,11 @@ def test_back_link_keeps_the_search(server, browser):
         context.close()
 
 
-def test_keyboard_only_suggestions_and_results_as_you_type(server, browser):
+def test_keyboard_only_suggestions_and_results_as_you_type(web_server, browser):
     context, page = new_page(browser, DESKTOP)
     problems = Problems(page)
     try:
-        page.goto(server + "/")
+        page.goto(web_server + "/")
         # The first Tab reaches the skip link; "/" jumps to the search box.
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -218,10 +219,10 @@ def test_keyboard_only_suggestions_and_results_as_you_type(server, browser):
         context.close()
 
 
-def test_without_javascript_the_form_still_works(server, browser):
+def test_without_javascript_the_form_still_works(web_server, browser):
     context, page = new_page(browser, PHONE, java_script_enabled=False)
     try:
-        page.goto(server + "/")
+        page.goto(web_server + "/")
         page.locator("#q").fill(QUERY)
         page.locator("details.filters-box > summary").click()
         page.locator("select[name=sort]").select_option("date")
@@ -245,11 +246,11 @@ AXE_PAGES = {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(AXE_PAGES))
-def test_axe_finds_no_violations(server, browser, axe_source, name, scheme):
+def test_axe_finds_no_violations(web_server, browser, axe_source, name, scheme):
     for viewport in (PHONE, DESKTOP):
         context, page = new_page(browser, viewport, color_scheme=scheme)
         try:
-            page.goto(server + AXE_PAGES[name])
+            page.goto(web_server + AXE_PAGES[name])
             # Injected through the DevTools protocol: the page's CSP allows no inline script.
             page.evaluate(axe_source)
             result = page.evaluate("""async () => {
@@ -265,10 +266,10 @@ def test_axe_finds_no_violations(server, browser, axe_source, name, scheme):
             context.close()
 
 
-def test_print_shows_the_results_only(server, browser):
+def test_print_shows_the_results_only(web_server, browser):
     context, page = new_page(browser, DESKTOP)
     try:
-        page.goto(f"{server}/?q={QUERY}")
+        page.goto(f"{web_server}/?q={QUERY}")
         page.emulate_media(media="print")
         for hidden in ("form.search", "aside.facets", "header.site", "nav.pages"):
             assert page.locator(hidden).is_hidden(), hidden
@@ -277,11 +278,11 @@ def test_print_shows_the_results_only(server, browser):
         context.close()
 
 
-def test_suggestions_on_a_phone(server, browser):
+def test_suggestions_on_a_phone(web_server, browser):
     context, page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
     problems = Problems(page)
     try:
-        page.goto(server + "/")
+        page.goto(web_server + "/")
         page.locator("#q").tap()
         page.keyboard.type("bien doi", delay=30)
         option = page.locator("#q-suggestions [role=option]", has_text="biến đổi khí hậu")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from .presssite import NEW_TITLE, PressSite
-from .procs import free_port, get_json, search_url, searchsvc, stop, wait_healthy
+from .procs import get_json, running_server, search_url
 
 pytestmark = pytest.mark.server
 
@@ -38,13 +38,11 @@ feed = "{site.url('/rss.xml')}"
 include = "/tin-tuc/"
 delay_seconds = 0
 ''', encoding="utf-8")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = searchsvc("serve", "--corpus", str(corpus), "--index", str(index), "--host", "127.0.0.1",
-                           "--port", str(port), "--workers", "1", "--reindex-every", "1s",
-                           "--sources", str(sources), env={"SEARCHSVC_REFRESH_INTERVAL": "0.3"})
-        try:
-            wait_healthy(base, server, timeout=120)
+        with running_server("--corpus", str(corpus), "--index", str(index), "--workers", "1",
+                            "--reindex-every", "1s", "--sources", str(sources),
+                            env={"SEARCHSVC_REFRESH_INTERVAL": "0.3"}, timeout=120,
+                            log=tmp_path / "serve.log") as server:
+            base = server.base
 
             def hits(q):
                 status, body = get_json(search_url(base, q))
@@ -71,6 +69,4 @@ delay_seconds = 0
             assert info["sources_configured"] == str(sources)
             # Later ticks ask conditionally and get 304s: nothing is downloaded twice.
             assert _wait_for(lambda: (path, 304) in [(p, s) for p, s in site.statuses])
-        finally:
-            stop(server)
-        assert server.returncode is not None
+        assert server.proc.returncode is not None

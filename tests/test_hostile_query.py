@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -20,14 +19,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from searchsvc.errors import BadRequest
-from searchsvc.indexer import run_index
 from searchsvc.search import SearchEngine, SearchRequest
 from searchsvc.search.query import parse_query
 from searchsvc.settings import Settings, load_settings
 from searchsvc.web import create_app
 from searchsvc.web.openapi import build_openapi
 from tests.conftest import SAMPLE_CORPUS
-from tests.webfixtures import client, web_app, web_index  # noqa: F401  (fixtures)
 
 try:
     import schemathesis
@@ -316,14 +313,6 @@ def test_time_limit_covers_facets_and_suggestion(engine, monkeypatch):
     result = engine.search(SearchRequest(q="bien doi khi hau"))
     assert result.timed_out and result.hits and result.facets == {} and result.suggestion is None
     assert result.total >= len(result.hits)
-
-
-@pytest.fixture(scope="module")
-def sample_index(tmp_path_factory) -> Path:
-    """The bundled sample corpus (311 documents, mostly full news articles)."""
-    index_dir = tmp_path_factory.mktemp("sample-index")
-    run_index(SAMPLE_CORPUS, index_dir)
-    return index_dir
 
 
 def _expensive_queries() -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import re
 import socket
-import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -23,7 +22,7 @@ from searchsvc.indexer import run_index
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 from searchsvc.web.app import CONTENT_SECURITY_POLICY
-from tests.procs import free_port, searchsvc, stop, wait_healthy
+from tests.procs import running_server
 from tests.webfixtures import ExplodingEngine
 
 XSS = '"><img src=x onerror=alert(1)>'
@@ -313,15 +312,9 @@ def raw_request(port: int, request: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def server(evil_corpus, evil_index):
-    port = free_port()
-    proc = searchsvc("serve", "--corpus", str(evil_corpus), "--index", str(evil_index),
-                     "--host", "127.0.0.1", "--port", str(port), env={"FLASK_DEBUG": "1"},
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield port
-    finally:
-        stop(proc)
+    with running_server("--corpus", str(evil_corpus), "--index", str(evil_index),
+                        env={"FLASK_DEBUG": "1"}) as running:
+        yield running.port
 
 
 @pytest.mark.server

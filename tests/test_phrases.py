@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.indexer import run_index
 from searchsvc.search import SearchEngine, SearchRequest
 
 DOCS = {
@@ -17,14 +16,8 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    root = tmp_path_factory.mktemp("phrases")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    run_index(corpus, root / "index")
-    eng = SearchEngine(root / "index", result_cache=0)
+def engine(index_of):
+    eng = SearchEngine(index_of(DOCS), result_cache=0)
     yield eng
     eng.close()
 

@@ -16,7 +16,7 @@ from searchsvc.indexer import run_index
 from searchsvc.schedule import parse_interval
 from searchsvc.search import SearchEngine, SearchRequest
 
-from .procs import ROOT, free_port, get_json, search_url, searchsvc, stop, wait_healthy
+from .procs import ROOT, get_json, running_server, search_url, searchsvc
 
 SAMPLE = ROOT / "corpus"
 pytestmark = pytest.mark.server
@@ -88,13 +88,10 @@ def live_corpus(tmp_path) -> Path:
 
 def test_schedule_picks_up_changes_while_server_answers(live_corpus, tmp_path):
     index_dir = tmp_path / "index"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = searchsvc("serve", "--corpus", str(live_corpus), "--index", str(index_dir),
-                       "--host", "127.0.0.1", "--port", str(port), "--reindex-every", "1s",
-                       env={"SEARCHSVC_REFRESH_INTERVAL": "0.5"})
-    try:
-        wait_healthy(base, server, timeout=120)
+    with running_server("--corpus", str(live_corpus), "--index", str(index_dir), "--reindex-every", "1s",
+                        env={"SEARCHSVC_REFRESH_INTERVAL": "0.5"}, timeout=120,
+                        log=tmp_path / "serve.log") as server:
+        base = server.base
         first = sorted(live_corpus.rglob("*.txt"))[0]
         victim = sorted(live_corpus.rglob("*.txt"))[1]
         victim_id = victim.relative_to(live_corpus).as_posix()
@@ -118,19 +115,14 @@ def test_schedule_picks_up_changes_while_server_answers(live_corpus, tmp_path):
         assert info["documents"] == info["last_success"]["summary"]["documents"]
         assert info["schedule"]["every"] == "1s"
         assert info["index_bytes"] > 0
-    finally:
-        stop(server)
 
 
 def test_rebuild_while_serving_has_no_failed_request(live_corpus, tmp_path):
     index_dir = tmp_path / "index"
     run_index(live_corpus, index_dir)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = searchsvc("serve", "--corpus", str(live_corpus), "--index", str(index_dir),
-                       "--host", "127.0.0.1", "--port", str(port), env={"SEARCHSVC_REFRESH_INTERVAL": "0.2"})
-    try:
-        wait_healthy(base, server)
+    with running_server("--corpus", str(live_corpus), "--index", str(index_dir),
+                        env={"SEARCHSVC_REFRESH_INTERVAL": "0.2"}, log=tmp_path / "serve.log") as server:
+        base = server.base
         before = store.current_generation(index_dir)
         with Hammer(base, ["chính phủ", "bong da", "\"khoa học\"", "cao bang"]) as hammer:
             for _ in range(2):
@@ -139,8 +131,6 @@ def test_rebuild_while_serving_has_no_failed_request(live_corpus, tmp_path):
         assert store.current_generation(index_dir) != before
         assert hammer.failed == 0, hammer.errors[:5]
         assert hammer.ok > 10
-    finally:
-        stop(server)
 
 
 def _doc_count(index_dir: Path) -> int:

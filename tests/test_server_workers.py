@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .procs import free_port, get_json, search_url, searchsvc, wait_healthy
+from .procs import get_json, running_server, search_url
 
 pytestmark = pytest.mark.server
 
@@ -38,47 +38,34 @@ def _wait_gone(pids: set[int], timeout: float = 10) -> bool:
     return False
 
 
-def _start(fixture_index, workers: int):
-    port = free_port()
-    proc = searchsvc("serve", "--index", str(fixture_index), "--host", "127.0.0.1", "--port", str(port),
-                     "--workers", str(workers), stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(base, proc)
-    return proc, base
+def _serve(fixture_index, workers: int, log):
+    return running_server("--index", str(fixture_index), "--workers", str(workers), log=log)
 
 
-def test_two_workers_answer_and_stop_with_the_parent(fixture_index):
-    proc, base = _start(fixture_index, 2)
-    try:
-        workers = _children(proc.pid)
+def test_two_workers_answer_and_stop_with_the_parent(fixture_index, tmp_path):
+    with _serve(fixture_index, 2, tmp_path / "serve.log") as server:
+        workers = _children(server.proc.pid)
         assert len(workers) == 2
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda q: get_json(search_url(base, q)), ["ha noi", "khí hậu", "nq 57"] * 8))
+            answers = list(pool.map(lambda q: get_json(search_url(server.base, q)), ["ha noi", "khí hậu", "nq 57"] * 8))
         assert all(status == 200 and body["total"] >= 1 for status, body in answers)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(10) == 0
         assert _wait_gone(workers)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
 
 
-def test_workers_do_not_outlive_a_killed_parent(fixture_index):
-    proc, base = _start(fixture_index, 2)
-    workers = _children(proc.pid)
-    assert len(workers) == 2
-    proc.kill()  # SIGKILL: no chance to stop the workers itself
-    proc.wait(5)
-    assert _wait_gone(workers, timeout=10)
-    with pytest.raises(OSError):
-        get_json(base + "/healthz", timeout=2)
+def test_workers_do_not_outlive_a_killed_parent(fixture_index, tmp_path):
+    with _serve(fixture_index, 2, tmp_path / "serve.log") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        server.proc.kill()  # SIGKILL: no chance to stop the workers itself
+        server.proc.wait(5)
+        assert _wait_gone(workers, timeout=10)
+        with pytest.raises(OSError):
+            get_json(server.base + "/healthz", timeout=2)
 
 
-def test_one_worker_is_a_single_process(fixture_index):
-    proc, base = _start(fixture_index, 1)
-    try:
-        assert _children(proc.pid) == set()
-        assert get_json(search_url(base, "ha noi"))[0] == 200
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def test_one_worker_is_a_single_process(fixture_index, tmp_path):
+    with _serve(fixture_index, 1, tmp_path / "serve.log") as server:
+        assert _children(server.proc.pid) == set()
+        assert get_json(search_url(server.base, "ha noi"))[0] == 200

@@ -13,16 +13,7 @@ from bs4 import BeautifulSoup
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 from searchsvc.web.views import _safe_url
-from tests.webfixtures import (  # noqa: F401  (fixtures)
-    CLIMATE_ID,
-    SCRIPT_ID,
-    SOURCES,
-    ExplodingEngine,
-    client,
-    empty_app,
-    web_app,
-    web_index,
-)
+from tests.webfixtures import CLIMATE_ID, SCRIPT_ID, SOURCES, ExplodingEngine
 
 QUERY = "bien doi khi hau"  # typed without accents
 N_DOCS = 16

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
-from tests.webfixtures import CLIMATE_ID, ExplodingEngine, client, empty_app, web_app, web_index  # noqa: F401
+from tests.webfixtures import CLIMATE_ID, ExplodingEngine
 
 QUERY = "bien doi khi hau"
 

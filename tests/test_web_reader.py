@@ -17,13 +17,7 @@ from searchsvc.names import DisplayNames, load_names
 from searchsvc.search.complete import Completer
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
-from tests.webfixtures import (  # noqa: F401  (fixtures)
-    CLIMATE_ID,
-    NQ57_ID,
-    client,
-    web_app,
-    web_index,
-)
+from tests.webfixtures import CLIMATE_ID
 
 QUERY = "bien doi khi hau"
 

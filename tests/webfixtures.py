@@ -1,6 +1,6 @@
-"""Fixtures for the web tests: a small corpus written for them, indexed once per session.
+"""The web tests' corpus: written here, indexed once per session by the `web_index`
+fixture in conftest.py (which also provides `web_app`, `client`, `web_server`).
 
-Import the fixtures you use into the test module (`from tests.webfixtures import web_app, ...`).
 The corpus is built here rather than read from tests/fixtures/corpus because the web
 tests need particular things: ids with sub-folders and Vietnamese letters, a document
 whose text contains markup, enough matching documents for two result pages, and
@@ -13,12 +13,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
-import pytest
-
-from searchsvc.indexer import run_index
 from searchsvc.search import SearchEngine
-from searchsvc.settings import load_settings
-from searchsvc.web import create_app
 
 # Ids of documents the tests look at.
 CLIMATE_ID = "thông-cáo/môi-trường/hội-thảo-biến-đổi-khí-hậu.html"
@@ -119,47 +114,6 @@ def write_web_corpus(root: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
-
-
-_CACHE: dict[str, Path] = {}
-
-
-@pytest.fixture(scope="session")
-def web_index(tmp_path_factory) -> Path:
-    """A real index of the web corpus, built once per session (read-only for tests)."""
-    # Cached at module level: each test module that imports this fixture gets its own
-    # fixture definition, but they must share one index.
-    if "index" not in _CACHE:
-        base = tmp_path_factory.mktemp("web")
-        corpus = write_web_corpus(base / "corpus")
-        index_dir = base / "index"
-        summary = run_index(corpus, index_dir)
-        assert summary.skipped == 0, summary.skipped_files
-        _CACHE["corpus"], _CACHE["index"] = corpus, index_dir
-    return _CACHE["index"]
-
-
-@pytest.fixture(scope="module")
-def web_app(web_index):
-    """The app over the real index, its engine created lazily as in production."""
-    app = create_app(load_settings({}, index_dir=web_index, refresh_interval=0.0))
-    yield app
-    app.extensions["searchsvc"].close()
-
-
-@pytest.fixture
-def client(web_app):
-    return web_app.test_client()
-
-
-@pytest.fixture
-def empty_app(tmp_path):
-    """An app whose index folder exists but holds no index yet."""
-    index_dir = tmp_path / "index"
-    index_dir.mkdir()
-    app = create_app(load_settings({}, index_dir=index_dir))
-    yield app
-    app.extensions["searchsvc"].close()
 
 
 class ExplodingEngine(SearchEngine):
