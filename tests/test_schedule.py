@@ -141,27 +141,72 @@ def _doc_count(index_dir: Path) -> int:
         engine.close()
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
-def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_path, delay):
+def _holds_lock(index_dir: Path, pid: int) -> bool:
+    lock = index_dir / store.LOCK
+    return lock.exists() and f"pid {pid} " in lock.read_text() + " "
+
+
+def _postings_files(index_dir: Path) -> set[Path]:
+    return set(index_dir.rglob("*.pst"))
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+UPDATE_MARK = "Zqxjvw"  # in no file of the sample corpus: found only once an update is committed
+
+
+@pytest.mark.parametrize("kill_at", ["lock taken", "postings written"])
+def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_path, kill_at):
     index_dir = tmp_path / "index"
     baseline = run_index(live_corpus, index_dir)
-    # Change every file so the incremental run has real work at the moment we kill it.
-    for path in sorted(live_corpus.rglob("*.txt"))[:200]:
+    # Change 200 files so the incremental run has real work at the moment we kill it
+    # (UTF-8 ones: appended UTF-8 text would not read back from a legacy-encoded file).
+    changed = [p for p in sorted(live_corpus.rglob("*.txt")) if _is_utf8(p)][:200]
+    for path in changed:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write("\nCập nhật lần hai.")
+            fh.write(f"\nCập nhật {UPDATE_MARK}.")
     for mode in (["--rebuild"], []):
+        state_before = store.read_state(index_dir)
+        postings_before = _postings_files(index_dir)
         proc = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), *mode,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        # Kill only once the run is observably at work: it holds the writer lock, or
+        # it has written postings of a new segment.
+        def at_work() -> bool:
+            if kill_at == "lock taken":
+                return _holds_lock(index_dir, proc.pid)
+            return bool(_postings_files(index_dir) - postings_before)
+
+        assert _wait_for(lambda: at_work() or proc.poll() is not None, timeout=60, every=0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        # Killed while running, not after finishing; and it had not committed anything.
+        assert proc.returncode == -signal.SIGKILL, f"{mode}: the run ended before the kill ({proc.returncode})"
+        assert at_work(), f"{mode}: no sign of work ({kill_at}) before the kill"
+        assert store.read_state(index_dir).get("last_success") == state_before.get("last_success")
         engine = SearchEngine(index_dir)
-        result = engine.search(SearchRequest(q="Việt Nam", facets=False))
-        assert result.total > 0
-        assert engine.stats()["documents"] == baseline.documents
-        engine.close()
+        try:
+            result = engine.search(SearchRequest(q="Việt Nam", facets=False))
+            assert result.total > 0
+            assert engine.stats()["documents"] == baseline.documents
+            assert engine.search(SearchRequest(q=UPDATE_MARK, facets=False)).total == 0
+        finally:
+            engine.close()
     after = run_index(live_corpus, index_dir)  # recovers: stale locks and half-built generations
+    # ... and does the whole update now: neither killed run had committed any of it.
+    assert (after.added, after.updated, after.deleted) == (0, len(changed), 0)
     assert after.documents == baseline.documents
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.search(SearchRequest(q=UPDATE_MARK, facets=False)).total == len(changed)
+    finally:
+        engine.close()
     again = run_index(live_corpus, index_dir)
     assert (again.added, again.updated, again.deleted) == (0, 0, 0)
 
