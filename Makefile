@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test browser axe screenshots index clean
+# `make check` is the quick everyday run (no tests marked slow, no browser set-up);
+# `make test` is the whole suite, which CI runs.
+.PHONY: run test check install install-test browser axe screenshots index clean
 
 # axe-core (accessibility checks injected by the browser tests), from the npm registry
 # into build/ (not committed).  Without npm the accessibility tests are skipped (failed under CI).
@@ -46,6 +48,9 @@ run: index
 
 test: install-test browser axe
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install-test
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # The page at phone and desktop widths, light and dark, into docs/screenshots/.
 screenshots: install-test browser axe

@@ -84,7 +84,10 @@ class PressSite:
         self._server.daemon_threads = True
         self._server.site = self  # type: ignore[attr-defined]
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits up to one interval (0.5 s by default),
+        # twice per fetch test (the site and the other site).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self.build(other_site)
 
     def url(self, path: str) -> str:

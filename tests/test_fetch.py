@@ -64,6 +64,7 @@ def sidecar(folder: Path, url: str) -> dict:
     raise AssertionError(f"no sidecar for {url}")
 
 
+@pytest.mark.slow
 def test_first_run_fetches_new_pages_and_survives_every_misbehaviour(site, other, corpus):
     summary = run_fetch([rss(site)], corpus, options=OPTIONS)
 
@@ -98,6 +99,7 @@ def test_first_run_fetches_new_pages_and_survives_every_misbehaviour(site, other
     assert (corpus / ".searchsvc-fetch.json").is_file()
 
 
+@pytest.mark.slow
 def test_pages_become_documents_with_their_url_and_own_date(site, corpus, tmp_path):
     run_fetch([rss(site)], corpus, options=OPTIONS)
     folder = corpus / "caobang"
@@ -126,6 +128,7 @@ def test_pages_become_documents_with_their_url_and_own_date(site, corpus, tmp_pa
         engine.close()
 
 
+@pytest.mark.slow
 def test_second_run_is_all_304s_and_rewrites_nothing(site, corpus):
     run_fetch([rss(site)], corpus, options=OPTIONS)
     folder = corpus / "caobang"
@@ -156,6 +159,7 @@ def test_second_run_is_all_304s_and_rewrites_nothing(site, corpus):
     assert to_cp1258("điều chỉnh") in after[meta["file"]][0]
 
 
+@pytest.mark.slow
 def test_failed_page_keeps_its_copy_and_gone_page_is_deleted_when_asked(site, corpus):
     run_fetch([rss(site)], corpus, options=OPTIONS)
     folder = corpus / "caobang"
@@ -257,6 +261,7 @@ delay_seconds = 0
     return path
 
 
+@pytest.mark.slow
 def test_cli_fetch_exit_codes_and_status(site, corpus, tmp_path):
     sources = _sources_file(tmp_path, site)
     done = cli("fetch", "--sources", sources, "--corpus", corpus)

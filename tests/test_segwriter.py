@@ -55,7 +55,8 @@ def _build(ix_dir: Path, writer_class, docs) -> None:
     w.commit()
 
 
-@pytest.mark.parametrize("corpus", [FIXTURE_CORPUS, SAMPLE_CORPUS], ids=["fixtures", "sample"])
+@pytest.mark.parametrize("corpus", [FIXTURE_CORPUS, pytest.param(SAMPLE_CORPUS, marks=pytest.mark.slow)],
+                         ids=["fixtures", "sample"])
 def test_bulk_writer_writes_what_whoosh_writes(tmp_path, corpus):
     docs = _docs(corpus)
     _build(tmp_path / "plain", SegmentWriter, docs)
@@ -66,6 +67,7 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path, corpus):
         assert plain[key] == bulk[key], key
 
 
+@pytest.mark.slow
 def test_segments_from_workers_hold_every_document(tmp_path):
     """Small memory budget and two processes: many segments, same content."""
     docs = _docs(FIXTURE_CORPUS)
