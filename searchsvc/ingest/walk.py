@@ -1,4 +1,9 @@
-"""Corpus files on disk -> Documents: walking the corpus and reading one file."""
+"""The corpus on disk: which files it holds, their document ids, their bytes.
+
+One walk, one document-id rule and one set of skip reasons, for the reader (which
+parses a file) and the indexer (which hashes a known file to see whether it changed).
+A file that cannot be read raises SkipFile with the reason an operator reads in the log.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from searchsvc.analysis.normalize import normalize_text
-from searchsvc.ingest.decode import decode_bytes, sniff_declared_charset
-from searchsvc.ingest.document import Document, SkipFile
-from searchsvc.ingest.parse import parse_html, parse_text
-from searchsvc.ingest.sidecar import read_sidecar
+from searchsvc.ingest.document import SkipFile
 
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm")
 # Never block on a FIFO someone dropped into the corpus; no effect on regular files.
@@ -60,7 +61,13 @@ def iter_corpus_files(corpus_root: Path, unlistable: list[tuple[str, str]] | Non
         yield Path(path)
 
 
-def _read_bytes(path: Path, max_bytes: int, real_root: str) -> bytes:
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def read_bytes(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of one corpus file, or SkipFile: a link out of the root, no regular file
+    (a FIFO is never waited on), larger than `max_bytes`, vanished, unreadable."""
+    real_root = os.path.realpath(corpus_root)
     try:
         if path.is_symlink() and not _inside(os.path.realpath(path), real_root):
             raise SkipFile("symlink to outside the corpus root")
@@ -85,11 +92,21 @@ def _read_bytes(path: Path, max_bytes: int, real_root: str) -> bytes:
     return data
 
 
-def _doc_id(corpus_root: Path, path: Path) -> str:
+def doc_id(corpus_root: Path, path: Path) -> str:
+    """The document id: the path relative to the corpus root, '/'-separated.
+
+    e.g. corpus/vntc/the-thao/abc.txt -> 'vntc/the-thao/abc.txt'.  A name that is not valid
+    UTF-8 keeps its surrogate escapes here (so a skipped file can be named); such a file
+    is never indexed (check_doc_id).
+    """
     rel = os.path.relpath(path, corpus_root)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         raise SkipFile("outside the corpus root")
-    doc_id = Path(rel).as_posix()
+    return Path(rel).as_posix()
+
+
+def check_doc_id(doc_id: str) -> str:
+    """`doc_id` if a document may carry it, else SkipFile: ids are stored and served as UTF-8."""
     try:
         doc_id.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes in the name (surrogate escapes)
@@ -97,44 +114,11 @@ def _doc_id(corpus_root: Path, path: Path) -> str:
     return doc_id
 
 
-def read_document(corpus_root: Path, path: Path, max_bytes: int = 20 * 1024 * 1024) -> Document:
-    """Read and parse one corpus file.  Raises SkipFile (only) when it cannot be indexed.
+def content_hash(data: bytes) -> str:
+    """What change is judged by: sha1 hex of the file's bytes (a touched, identical file is unchanged)."""
+    return hashlib.sha1(data).hexdigest()
 
-    e.g. corpus/vntc/the-thao/abc.txt (UTF-16) -> Document(id='vntc/the-thao/abc.txt',
-    source='vntc', category='the-thao', encoding='utf-16', ...)
-    """
-    path = Path(path)  # as iter_corpus_files yields it: under corpus_root, not relative to it
-    doc_id = _doc_id(corpus_root, path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise SkipFile(f"unsupported file type {suffix!r}")
-    data = _read_bytes(path, max_bytes, os.path.realpath(corpus_root))
-    is_html = suffix != ".txt"
-    text, encoding = decode_bytes(data, sniff_declared_charset(data) if is_html else None)
-    if not text.strip():
-        raise SkipFile("empty file (whitespace only)")
-    url, meta_source, meta_category = None, "", ""
-    if is_html:
-        page = parse_html(text)
-        title, body, date = page.title, page.body, page.date
-        url, meta_source, meta_category = page.url, page.source, page.category
-    else:
-        title, body, date = parse_text(text)
-    if not title and not body:
-        raise SkipFile("no text content")
-    # A page saved by `searchsvc fetch`: link to where it was found; the feed's date if the page has none.
-    fetched_url, published = read_sidecar(path)
-    url, date = fetched_url or url, date or published
-    parts = doc_id.split("/")
-    return Document(
-        id=doc_id,
-        title=title or normalize_text(path.stem.replace("_", " ")),
-        body=body,
-        date=date,
-        source=normalize_text(parts[0]) if len(parts) > 1 else meta_source,
-        category=normalize_text(parts[1]) if len(parts) > 2 else meta_category,
-        url=url,
-        content_hash=hashlib.sha1(data).hexdigest(),
-        encoding=encoding,
-        size=len(data),
-    )
+
+def file_hash(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """content_hash of a corpus file, with read_bytes' skip reasons."""
+    return content_hash(read_bytes(corpus_root, path, max_bytes))
