@@ -9,7 +9,6 @@ is indexed, that version stays searchable.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,8 @@ from whoosh import index as whoosh_index
 
 from . import store
 from .errors import SearchServiceError
-from .ingest import SkipFile, iter_corpus_files
+from .ingest import SkipFile, doc_id, file_hash, iter_corpus_files
+from .ingest.walk import DEFAULT_MAX_BYTES
 from .schema import SCHEMA_VERSION, build_schema
 from .segwriter import BulkSegmentWriter, ChunkResult, build_segments, cpu_count
 
@@ -68,11 +68,6 @@ class RunSummary:
         return data
 
 
-def doc_id(corpus_dir: Path, path: Path) -> str:
-    """The stable document id: the path relative to the corpus folder, '/'-separated."""
-    return path.relative_to(corpus_dir).as_posix()
-
-
 def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
     """id -> content hash of every live document, read from columns (no stored fields)."""
     with ix.reader() as reader:
@@ -81,22 +76,6 @@ def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
         ids = reader.column_reader("id")
         hashes = reader.column_reader("hash")
         return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
-
-
-def _read_hash(path: Path, max_bytes: int) -> str:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(f"file too large ({size} bytes > limit {max_bytes})")
-        return hashlib.sha1(path.read_bytes()).hexdigest()
-    except PermissionError:
-        raise SkipFile("permission denied") from None
-    except FileNotFoundError:
-        raise SkipFile("vanished while reading") from None
-    except IsADirectoryError:
-        raise SkipFile("is a directory") from None
-    except OSError as exc:
-        raise SkipFile(f"cannot read: {exc.strerror or exc}") from None
 
 
 def run_index(
@@ -109,7 +88,7 @@ def run_index(
     stage: Stage | None = None,
     procs: int = 0,
     limitmb: int = 384,
-    max_file_bytes: int = 20 * 1024 * 1024,
+    max_file_bytes: int = DEFAULT_MAX_BYTES,
 ) -> RunSummary:
     """Update (or with `rebuild`, replace) the index from `corpus_dir`; return what happened.
 
@@ -196,7 +175,7 @@ def _run_locked(
         seen.add(ident)
         if ident in existing:
             try:
-                if existing[ident] == _read_hash(path, max_file_bytes):
+                if existing[ident] == file_hash(corpus_dir, path, max_file_bytes):
                     summary.unchanged += 1
                     tick()
                     continue

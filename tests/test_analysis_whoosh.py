@@ -137,7 +137,7 @@ def test_one_tokenize_per_value_across_the_three_fields(monkeypatch) -> None:
         list(analyzer(text, positions=True, chars=True))
     assert calls == [text]
     for i in range(10):  # the memo stays small
-        analyze_fields(f"văn bản {i}")
+        list(ExactAnalyzer()(f"văn bản {i}"))
     assert len(whoosh_analyzers._memo) <= whoosh_analyzers._MEMO_SIZE
 
 
@@ -284,3 +284,14 @@ def test_folded_offsets_index_into_the_accented_stored_text() -> None:
     assert ("nq57", "Nghị quyết số 57-NQ/TW") in spans
     assert ("2024-12-22", "22/12/2024") in spans
     assert ("uy", "uỷ") in spans
+
+
+@pytest.mark.parametrize("text", ["Bộ Y tế: 2.209 ca, NQ57", "Biến đổi khí hậu.\nCao Bằng ngày 22/12/2024",
+                                  "Nghị quyết số 57-NQ/TW", "Ha\u0300 No\u0323\u0302i \u00ad– x_y", ""])
+def test_analyze_fields_is_what_the_analyzers_index(text: str) -> None:
+    """analyze_fields (pure, no whoosh) reports exactly the terms the three analyzers emit."""
+    assert analyze_fields(text) == {
+        "exact": [t.text for t in ExactAnalyzer()(text)],
+        "folded": [t.text for t in FoldedAnalyzer()(text)],
+        "pairs": [t.text for t in PairsAnalyzer()(text)],
+    }

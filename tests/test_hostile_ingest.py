@@ -13,12 +13,14 @@ import html
 import json
 import os
 import pwd
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import unicodedata
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -51,12 +53,17 @@ def fuzz(default: int):
     )
 
 
+class Hang(BaseException):
+    """Raised by no_hang's alarm.  Not an Exception: the reader's catch-alls (`except Exception`,
+    which turn a parser's failure into a skipped file) must not turn a hang into a skip."""
+
+
 @contextmanager
 def no_hang(seconds: float = SECONDS_PER_FILE):
     """Fail (instead of hanging CI) if the body runs longer than `seconds`."""
 
     def alarm(signum, frame):
-        raise TimeoutError(f"took more than {seconds} s")
+        raise Hang(f"took more than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -149,6 +156,102 @@ def test_random_html_in_random_encodings(root, name, text, encoding, errors):
 @pytest.mark.parametrize("name", ["a.html", "a.txt"])
 def test_pathological_files_do_not_hang(root, name, data):
     read_or_skip(root, name, data)
+
+
+# -- a bound on the time to read one page ----------------------------------------------------
+#
+# Measured through read_document on a busy 2-core machine (bench/html_parse.py): a generated
+# 30 KB portal page takes 6 ms; the costliest hostile pages below, tags nested in tags and 1 MB
+# of `<p>x</p>`, 2.5 to 4.9 s per MB (a bs4 object per tag, linear); most take well under 1 s.
+# The bound leaves four times the worst, and is still far below what a superlinear parser
+# needs: bs4's html.parser spends 10-20 s on the 160 KB unclosed comment below (bound 5.1 s)
+# and more than a minute on the 2 MB one.
+BOUND_FIXED_SECONDS = 2.0
+BOUND_SECONDS_PER_MB = 20.0
+
+
+def read_bound(size: int) -> float:
+    return BOUND_FIXED_SECONDS + BOUND_SECONDS_PER_MB * size / 2**20
+
+
+HOSTILE_PAGES = {
+    "unclosed-comment-160k.html": b"<!--" * 40_000,
+    "unclosed-comment-2m.html": b"<!--" * 500_000,
+    "unclosed-comment-cp1252.html": "<!--é".encode("cp1252") * 100_000,  # through the legacy-font check
+    "nested-div-100k.html": b"<div>" * 100_000 + "Nội dung".encode() + b"</div>" * 100_000,
+    "nested-inline-1m.html": b"<b><i>" * 170_000 + "Nội dung".encode(),
+    "links-5m.html": b'<a href="/tin/1.html" class="link">z</a>' * 130_000,
+    "flat-tags-1m.html": b"<p>x</p>" * 131_072,
+    "unclosed-attribute-quote.html": b'<p title="' + b"x " * 500_000,
+    "unclosed-quotes-repeated.html": b"<a href='x>" * 100_000,
+    "unclosed-script-comment.html": b"<script><!--" + b"<script>" * 100_000,
+    "unclosed-title.html": b"<title>" + b"<b>x" * 250_000,
+    "unclosed-textarea.html": b"<textarea>" + b"<p>x" * 250_000,
+    "unclosed-cdata.html": b"<![CDATA[" * 100_000,
+    "processing-instructions.html": b"<?" * 500_000,
+    "lone-lt.html": b"<" * 1_000_000,
+    "entities.html": b"&#" * 250_000 + b"&amp" * 250_000,
+    "table-soup.html": b"<table>" + b"<tr><td>" * 100_000,
+}
+
+# Reads each file named on the command line; prints "start NAME" before and "done NAME SECONDS" after.
+_TIMED_READER = """
+import sys, time
+from pathlib import Path
+from searchsvc.ingest import SkipFile, read_document
+root = Path(sys.argv[1])
+for name in sys.argv[2:]:
+    print("start", name, flush=True)
+    started = time.perf_counter()
+    try:
+        read_document(root, root / name)
+    except SkipFile:
+        pass
+    print("done", name, time.perf_counter() - started, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_reading_one_page_is_bounded_by_its_size(root):
+    """Every hostile page is read (decoded and parsed) within read_bound(its size), in a child
+    process that is killed as soon as the page it is reading passes its bound: a hang fails."""
+    for name, data in HOSTILE_PAGES.items():
+        (root / name).write_bytes(data)
+    proc = subprocess.Popen([sys.executable, "-c", _TIMED_READER, str(root), *HOSTILE_PAGES], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+
+    def next_line(timeout: float, waiting_for: str) -> list[str]:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"{waiting_for}: no answer within {timeout:.1f} s")
+        if line is None:
+            proc.wait()
+            pytest.fail(f"{waiting_for}: the reader exited ({proc.returncode}): {proc.stderr.read()}")
+        return line.split()
+
+    seconds = {}
+    try:
+        for name, data in HOSTILE_PAGES.items():
+            assert next_line(30, f"starting {name}") == ["start", name]
+            done = next_line(read_bound(len(data)), f"reading {name} ({len(data) / 2**20:.2f} MB)")
+            assert done[:2] == ["done", name]
+            seconds[name] = float(done[2])
+    finally:
+        proc.kill()
+        proc.wait()
+    over = {name: (round(took, 2), round(read_bound(len(HOSTILE_PAGES[name])), 2))
+            for name, took in seconds.items() if took > read_bound(len(HOSTILE_PAGES[name]))}
+    assert over == {}, "pages over their bound, (seconds, bound)"
 
 
 def _real_files() -> list[Path]:

@@ -164,3 +164,16 @@ def test_index_built_from_an_empty_corpus_accepts_files_later(tmp_path):
     (corpus / "tin").mkdir()
     (corpus / "tin" / "moi.txt").write_text("Thông báo mới\n\nNội dung thông báo.", encoding="utf-8")
     assert run_index(corpus, index_dir).added == 1
+
+
+def test_a_known_file_and_a_new_file_are_skipped_for_the_same_reason(corpus, tmp_path):
+    """The indexer hashes known files and the reader reads new ones: one walk, one set of reasons."""
+    index_dir = tmp_path / "index"
+    run_index(corpus, index_dir)
+    write(corpus / "so-khcn" / "thong-bao" / "a.txt", "Tiêu đề\n\n" + "nội dung " * 200)  # known, now too large
+    write(corpus / "moi.txt", "Tiêu đề\n\n" + "nội dung " * 200)  # new and too large
+    summary = run_index(corpus, index_dir, max_file_bytes=1000)
+    reasons = dict(summary.skipped_files)
+    size = len(("Tiêu đề\n\n" + "nội dung " * 200).encode())
+    assert reasons == {"so-khcn/thong-bao/a.txt": f"file too large ({size} bytes > 1000)",
+                       "moi.txt": f"file too large ({size} bytes > 1000)"}

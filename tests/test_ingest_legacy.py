@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from searchsvc.analysis.phonology import is_syllable
 from searchsvc.ingest import decode_bytes, detect_and_convert_legacy
 from searchsvc.ingest.legacy import tcvn3_to_unicode, vni_to_unicode
-from searchsvc.ingest.syllable import is_syllable, syllable_ratio
+from searchsvc.ingest.syllable_share import strip_markup, syllable_ratio
 from tests.fixtures.ingest.make_fixtures import PARAGRAPHS, TITLE, encode_tcvn3, encode_vni
 
 # Byte strings as they appear in real legacy documents (the national motto heads every
@@ -93,3 +96,17 @@ def test_syllable_checker() -> None:
     assert [w for w in invalid if is_syllable(w)] == []
     assert syllable_ratio("") == 0.0
     assert syllable_ratio("<p class='x'>Hà Nội&nbsp;2025</p>") == 1.0  # markup and numbers ignored
+
+
+# The markup pattern syllable_ratio used before strip_markup: same result, but a lazy
+# scan to the end of the text from every unterminated `<!--` (quadratic).
+_MARKUP_REGEX = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[a-zA-Z!/?][^>]*>|&#?\w+;", re.S | re.I)
+_MARKUP_PIECES = ["<", ">", "<!--", "-->", "--", "<!", "<script", "<SCRIPT>", "</script>", "</script >",
+                  "<style>", "</STYLE>", "</style", "<p class='x'>", "</p>", "<?xml", "<b", "&nbsp;", "&#39;",
+                  "&", ";", "#", " ", "\n", "Hà", "Nội", "a", "scriptx", "/"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_MARKUP_PIECES), st.text(max_size=4)), max_size=40).map("".join))
+def test_strip_markup_removes_what_the_regex_removed(text):
+    assert strip_markup(text) == _MARKUP_REGEX.sub(" ", text)

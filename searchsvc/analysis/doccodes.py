@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from searchsvc.analysis.phonology import ACUTE, DOT_BELOW, GRAVE, HOOK, TILDE
+
 # Full name (folded, as people may type it) -> folded abbreviation used in the
 # code term.  `quy định` gets `qdi`, the Party's own abbreviation (`08-QĐi/TW`),
 # so it does not collide with `quyết định` (`qd`); older regulations written
@@ -37,7 +39,7 @@ DOC_TYPES: dict[str, str] = {
 # as `QĐ` + `i`.  `Đ` may also be typed `D`.
 _ABBREVIATIONS = sorted(set(DOC_TYPES.values()), key=len, reverse=True)
 
-_TONE_MARKS = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+_TONE_MARKS = ("", GRAVE, ACUTE, TILDE, HOOK, DOT_BELOW)
 
 
 def _letter_classes() -> dict[str, str]:

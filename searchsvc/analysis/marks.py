@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from searchsvc.analysis.tokenize import Token
+from searchsvc.analysis.tokenize import WORD, Token
 
 # A document whose word tokens carry marks less often than this is "unmarked".
 UNMARKED_BELOW = 0.3
@@ -29,7 +29,7 @@ def marked_share(tokens: Iterable[Token]) -> float | None:
     """
     words = marked = 0
     for tok in tokens:
-        if tok.kind == "word":
+        if tok.kind == WORD:
             words += 1
             marked += tok.term != tok.folded
     return marked / words if words else None

@@ -19,6 +19,14 @@ from searchsvc.analysis.fold import fold
 from searchsvc.analysis.tones import place_tone
 
 
+# Token kinds.  Words and numbers are syllables: each has a position of its own and may pair
+# with its neighbour.  Codes (`nq57`) and dates (`2024-12-22`) are extra terms for a whole
+# span, at the position of its first component.
+WORD, NUMBER, CODE, DATE = "word", "number", "code", "date"
+SYLLABLE_KINDS = frozenset((WORD, NUMBER))
+EXTRA_KINDS = frozenset((CODE, DATE))
+
+
 class Token(NamedTuple):
     """One analysed token.
 
@@ -31,7 +39,7 @@ class Token(NamedTuple):
     pos: int  # successive syllables get successive positions; extras share their first component's
     start: int  # offsets into the (normalize_text()'d) input
     end: int
-    kind: str  # 'word' | 'number' | 'code' | 'date'
+    kind: str  # WORD | NUMBER | CODE | DATE
     joined: bool  # may pair with the previous token: at pos-1 with only spaces/tabs between
 
 
@@ -86,7 +94,7 @@ def _word_forms(surface: str) -> tuple[str, str, str]:
     (('hòa', 'hoa', 'word'), ('hđnd', 'hdnd', 'word'))
     """
     term = place_tone(unicodedata.normalize("NFKC", surface).lower())
-    return term, fold(term), "number" if term.isdigit() else "word"
+    return term, fold(term), NUMBER if term.isdigit() else WORD
 
 
 @lru_cache(maxsize=65536)
@@ -97,7 +105,7 @@ def _number_forms(surface: str) -> tuple[str, str, str]:
     (('154497', '154497', 'number'), ('2,5', '2,5', 'number'))
     """
     term = unicodedata.normalize("NFKC", surface).replace(".", "")
-    return term, fold(term), "number"
+    return term, fold(term), NUMBER
 
 
 def _code_term(abbreviation: str, number: str) -> str:
@@ -198,16 +206,16 @@ def _special(b: _Builder, m: re.Match[str], group: str | None) -> None:
     if group == "date":
         term = _date_term(m["day"], m["month"], m["year"])
         if term is not None:
-            b.extra(term, "date", start, end)
+            b.extra(term, DATE, start, end)
     elif group == "short":
-        b.extra(_code_term(m["short_abbr"], m["short_no"]), "code", start, end)
+        b.extra(_code_term(m["short_abbr"], m["short_no"]), CODE, start, end)
         # Split `NQ57` so it meets `nq 57` and `57-NQ/TW` component by component.
         b.plain(*m.span("short_abbr"))
         b.plain(m.start("short_no"), end)
         return
     elif group == "coded":
-        b.extra(_code_term(m["coded_abbr"], m["coded_no"]), "code", start, end)
+        b.extra(_code_term(m["coded_abbr"], m["coded_no"]), CODE, start, end)
     elif group == "named":
         name = " ".join(fold(w) for w in m["name"].split())
-        b.extra(_code_term(DOC_TYPES[name], m["named_no"]), "code", start, end)
+        b.extra(_code_term(DOC_TYPES[name], m["named_no"]), CODE, start, end)
     b.plain(start, end)

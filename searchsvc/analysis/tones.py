@@ -12,19 +12,7 @@ import unicodedata
 from functools import lru_cache
 from itertools import product
 
-# Combining tone marks (in NFD): grave, acute, tilde, hook above, dot below.
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-# Combining marks that change vowel quality: breve (ă), circumflex (â ê ô), horn (ơ ư).
-_QUALITY_MARKS = frozenset("\u0306\u0302\u031b")
-
-_VOWELS = frozenset("aăâeêioôơuưy")
-_QUALITY_VOWELS = frozenset("ăâêôơư")
-_LETTERS = _VOWELS | frozenset("bcdđghklmnpqrstvx")
-
-_ONSETS = frozenset(
-    "b c ch d đ g gh gi h k kh l m n ng ngh nh p ph qu r s t th tr v x".split()
-) | {""}
-_CODAS = frozenset("c ch m n ng nh p t k".split()) | {""}
+from searchsvc.analysis.phonology import CODAS, LETTERS, ONSETS, QUALITY_MARKS, QUALITY_VOWELS, TONE_MARKS, VOWELS
 
 
 def _split(base: str) -> tuple[int, int] | None:
@@ -35,21 +23,21 @@ def _split(base: str) -> tuple[int, int] | None:
     """
     i = 0
     n = len(base)
-    while i < n and base[i] not in _VOWELS:
+    while i < n and base[i] not in VOWELS:
         i += 1
     # `qu` + vowel: the u is a glide belonging to the onset (quý, quốc).
-    if base[:i] == "q" and i + 1 < n and base[i] == "u" and base[i + 1] in _VOWELS:
+    if base[:i] == "q" and i + 1 < n and base[i] == "u" and base[i + 1] in VOWELS:
         i += 1
     # `gi` + vowel: the i is part of the onset (giá, giữa) but alone it is the
     # nucleus (gìn, gì).
-    elif base[:i] == "g" and i + 1 < n and base[i] == "i" and base[i + 1] in _VOWELS:
+    elif base[:i] == "g" and i + 1 < n and base[i] == "i" and base[i + 1] in VOWELS:
         i += 1
-    if base[:i] not in _ONSETS:
+    if base[:i] not in ONSETS:
         return None
     j = i
-    while j < n and base[j] in _VOWELS:
+    while j < n and base[j] in VOWELS:
         j += 1
-    if not 1 <= j - i <= 3 or base[j:] not in _CODAS:
+    if not 1 <= j - i <= 3 or base[j:] not in CODAS:
         return None
     return i, j
 
@@ -67,7 +55,7 @@ def _tone_index(base: str) -> int | None:
     nucleus = base[start:end]
     # A quality-marked vowel wins; scanning from the right makes `ươ` pick the ơ.
     for k in range(len(nucleus) - 1, -1, -1):
-        if nucleus[k] in _QUALITY_VOWELS:
+        if nucleus[k] in QUALITY_VOWELS:
             return start + k
     if len(nucleus) == 3:
         return start + 1
@@ -98,9 +86,9 @@ def place_tone(syllable: str) -> str:
     tone = ""
     kept: list[str] = []
     for ch in decomposed:
-        if ch in _TONES:
+        if ch in TONE_MARKS:
             on_vowel = bool(kept) and (
-                kept[-1].lower() in "aeiouy" or kept[-1] in _QUALITY_MARKS
+                kept[-1].lower() in "aeiouy" or kept[-1] in QUALITY_MARKS
             )
             if tone or not on_vowel:
                 return syllable  # second tone mark, or a mark on a consonant (ñ)
@@ -111,7 +99,7 @@ def place_tone(syllable: str) -> str:
         return syllable
     base = unicodedata.normalize("NFC", "".join(kept))
     lower = base.lower()
-    if len(lower) != len(base) or not all(ch in _LETTERS for ch in lower):
+    if len(lower) != len(base) or not all(ch in LETTERS for ch in lower):
         return syllable
     index = _tone_index(lower)
     if index is None:
@@ -147,6 +135,6 @@ def spellings(folded: str) -> tuple[str, ...]:
         if index is None:
             continue
         found.add(base)
-        for tone in _TONES:
+        for tone in TONE_MARKS:
             found.add(unicodedata.normalize("NFC", base[:index] + base[index] + tone + base[index + 1:]))
     return tuple(sorted(found))

@@ -1,5 +1,9 @@
 """Whoosh analyzers over :func:`tokenize`: exact terms, folded terms, syllable pairs.
 
+The terms themselves are computed in :mod:`searchsvc.analysis.terms`; this module only
+adapts them to Whoosh's token stream.  It is the one module of ``analysis`` that imports
+whoosh, and the package does not import it: import it by name.
+
 A document's body is analysed once per field (exact, folded, pairs).  The three
 analyzers share a tiny memo of the last few tokenize() results, so the text is
 tokenized once, not three times.
@@ -21,14 +25,12 @@ from whoosh.analysis import Tokenizer
 
 from searchsvc.analysis.fold import fold
 from searchsvc.analysis.normalize import normalize_text
+from searchsvc.analysis.terms import PAIR_SEPARATOR, Row, exact_rows, folded_rows, pair_rows
 from searchsvc.analysis.tokenize import Token, tokenize
 from searchsvc.analysis.tones import place_tone
 
-_EXTRA_KINDS = frozenset({"code", "date"})
-_PAIR_KINDS = frozenset({"word", "number"})
-
 # (term, pos, start, end) rows one field indexes for one value.
-Rows = list[tuple[str, int, int, int]]
+Rows = list[Row]
 
 
 class Analysis:
@@ -180,11 +182,7 @@ class ExactAnalyzer(_SyllableTokenizer):
     """
 
     def _rows(self, tokens: list[Token], extras: bool) -> Rows:
-        return [
-            (tok.term, tok.pos, tok.start, tok.end)
-            for tok in tokens
-            if extras or tok.kind not in _EXTRA_KINDS
-        ]
+        return exact_rows(tokens, extras)
 
     def _single(self, value: str) -> str:
         return " ".join(_words(value))
@@ -198,11 +196,7 @@ class FoldedAnalyzer(_SyllableTokenizer):
     """
 
     def _rows(self, tokens: list[Token], extras: bool) -> Rows:
-        return [
-            (tok.folded, tok.pos, tok.start, tok.end)
-            for tok in tokens
-            if extras or tok.kind not in _EXTRA_KINDS
-        ]
+        return folded_rows(tokens, extras)
 
     def _single(self, value: str) -> str:
         return " ".join(fold(word) for word in _words(value))
@@ -218,33 +212,7 @@ class PairsAnalyzer(_SyllableTokenizer):
     """
 
     def _rows(self, tokens: list[Token], extras: bool) -> Rows:
-        rows: Rows = []
-        prev: Token | None = None
-        for tok in tokens:
-            if tok.kind not in _PAIR_KINDS:
-                continue  # code/date extras sit between components; skip them
-            if tok.joined and prev is not None:
-                rows.append((f"{prev.folded}_{tok.folded}", prev.pos, prev.start, tok.end))
-            prev = tok
-        return rows
+        return pair_rows(tokens)
 
     def _single(self, value: str) -> str:
-        return "_".join(fold(word) for word in _words(value))
-
-
-_EXACT = ExactAnalyzer()
-_FOLDED = FoldedAnalyzer()
-_PAIRS = PairsAnalyzer()
-
-
-def analyze_fields(text: str) -> dict[str, list[str]]:
-    """The terms each field indexes for `text`, for the `searchsvc analyze` command.
-
-    >>> analyze_fields("Bộ Y tế, hoà bình")
-    {'exact': ['bộ', 'y', 'tế', 'hòa', 'bình'], 'folded': ['bo', 'y', 'te', 'hoa', 'binh'], 'pairs': ['bo_y', 'y_te', 'hoa_binh']}
-    """
-    return {
-        "exact": [t.text for t in _EXACT(text)],
-        "folded": [t.text for t in _FOLDED(text)],
-        "pairs": [t.text for t in _PAIRS(text)],
-    }
+        return PAIR_SEPARATOR.join(fold(word) for word in _words(value))

@@ -14,9 +14,10 @@ import unicodedata
 
 import ftfy
 
+from searchsvc.analysis.phonology import TONE_MARKS
 from searchsvc.ingest.document import SkipFile
 from searchsvc.ingest.legacy import best_legacy, tcvn3_to_unicode
-from searchsvc.ingest.syllable import syllable_ratio
+from searchsvc.ingest.syllable_share import syllable_ratio
 
 _BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -40,7 +41,7 @@ _CONT = (  # bytes 0x80-0xBF as Latin-1 and as their cp1252 characters
 )
 _MOJIBAKE = re.compile(f"[\u00c2-\u00c6\u00cc\u00cd][{_CONT}]|\u00e1[\u00ba\u00bb][{_CONT}]")
 # Letters only Unicode Vietnamese has (not in Latin-1, so never produced by legacy mojibake).
-_VIET_SPECIFIC = re.compile("[ăđĩũơưĂĐĨŨƠƯ\u0300\u0301\u0303\u0309\u0323\u1ea0-\u1ef9]")
+_VIET_SPECIFIC = re.compile("[ăđĩũơưĂĐĨŨƠƯ" + "".join(sorted(TONE_MARKS)) + "\u1ea0-\u1ef9]")
 _LATIN1_HIGH = re.compile("[\u00a1-\u00ff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _DECLARED = re.compile(

@@ -56,7 +56,7 @@ def chrome_elements(soup: BeautifulSoup, tags: list[Tag], lengths: dict[int, int
 
     >>> from searchsvc.ingest.htmltree import all_tags, text_lengths
     >>> html = '<nav>Trang chủ</nav><div class="box-share">Chia sẻ</div><p>Tin</p>'
-    >>> soup = BeautifulSoup(html, "html.parser")
+    >>> soup = BeautifulSoup(html, "lxml")
     >>> [t.name for t in chrome_elements(soup, all_tags(soup), text_lengths(soup))]
     ['nav', 'div']
     """
@@ -124,7 +124,7 @@ def paragraphs(root: Tag) -> list[str]:
     """Text of `root` as paragraphs: block elements and <br> break, inline text joins.
 
     >>> html = "<div><p>Hà <b>Nội</b>,</p>ngày 27<br>tháng 10<ul><li>Một</li></ul></div>"
-    >>> soup = BeautifulSoup(html, "html.parser")
+    >>> soup = BeautifulSoup(html, "lxml")
     >>> paragraphs(soup.div)
     ['Hà Nội,', 'ngày 27', 'tháng 10', 'Một']
     """

@@ -137,8 +137,12 @@ def parse_html(data_or_text: bytes | str, declared: str | None = None) -> Parsed
     """
     if isinstance(data_or_text, bytes):
         data_or_text, _ = decode_bytes(data_or_text, declared or sniff_declared_charset(data_or_text))
+    if "\x00" in data_or_text:  # libxml2 turns NUL into U+FFFD; normalize_text made it a space
+        data_or_text = data_or_text.replace("\x00", " ")
     try:
-        return _parse_soup(BeautifulSoup(data_or_text, "html.parser"))
+        # lxml (libxml2) parses in linear time; bs4's html.parser is quadratic on an unclosed
+        # comment (160 KB of `<!--`: 10 s) and most hostile input goes through here.
+        return _parse_soup(BeautifulSoup(data_or_text, "lxml"))
     except SkipFile:
         raise
     except Exception as exc:  # the parser's failure modes on garbage are not documented

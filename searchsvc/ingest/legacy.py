@@ -12,13 +12,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from searchsvc.ingest.syllable import syllable_ratio
+from searchsvc.analysis.phonology import ACUTE, BREVE, CIRCUMFLEX, DOT_BELOW, GRAVE, HOOK, TILDE
+from searchsvc.ingest.syllable_share import syllable_ratio
 
 MIN_RATIO = 0.8  # share of valid syllables a conversion must reach ...
 MIN_GAIN = 0.15  # ... and by how much it must beat the unconverted text
 
-_GRAVE, _HOOK, _TILDE, _ACUTE, _DOT = "\u0300", "\u0309", "\u0303", "\u0301", "\u0323"
-_CIRC, _BREVE = "\u0302", "\u0306"
 
 
 def _tcvn3_table() -> dict[int, str]:
@@ -36,7 +35,7 @@ def _tcvn3_table() -> dict[int, str]:
     toned = [
         unicodedata.normalize("NFC", base + tone)
         for base in "aăâeêioôơuưy"
-        for tone in (_GRAVE, _HOOK, _TILDE, _ACUTE, _DOT)
+        for tone in (GRAVE, HOOK, TILDE, ACUTE, DOT_BELOW)
     ]
     assert len(slots) == len(toned) == 60
     table.update(zip(slots, toned, strict=True))
@@ -52,11 +51,11 @@ def _vni_table() -> dict[int, str]:
     sit exactly 0x20 below the lowercase ones (ù 0xF9 acute, Ù 0xD9 acute).
     """
     lower = {
-        0xF9: _ACUTE, 0xF8: _GRAVE, 0xFB: _HOOK, 0xF5: _TILDE, 0xEF: _DOT,
-        0xE2: _CIRC, 0xE1: _CIRC + _ACUTE, 0xE0: _CIRC + _GRAVE, 0xE5: _CIRC + _HOOK,
-        0xE3: _CIRC + _TILDE, 0xE4: _CIRC + _DOT,
-        0xEA: _BREVE, 0xE9: _BREVE + _ACUTE, 0xE8: _BREVE + _GRAVE, 0xFA: _BREVE + _HOOK,
-        0xFC: _BREVE + _TILDE, 0xEB: _BREVE + _DOT,
+        0xF9: ACUTE, 0xF8: GRAVE, 0xFB: HOOK, 0xF5: TILDE, 0xEF: DOT_BELOW,
+        0xE2: CIRCUMFLEX, 0xE1: CIRCUMFLEX + ACUTE, 0xE0: CIRCUMFLEX + GRAVE, 0xE5: CIRCUMFLEX + HOOK,
+        0xE3: CIRCUMFLEX + TILDE, 0xE4: CIRCUMFLEX + DOT_BELOW,
+        0xEA: BREVE, 0xE9: BREVE + ACUTE, 0xE8: BREVE + GRAVE, 0xFA: BREVE + HOOK,
+        0xFC: BREVE + TILDE, 0xEB: BREVE + DOT_BELOW,
         0xF4: "ơ", 0xF6: "ư", 0xF1: "đ", 0xED: "í", 0xEC: "ì", 0xE6: "ỉ", 0xF3: "ĩ",
         0xF2: "ị", 0xEE: "ỵ",
     }  # fmt: skip

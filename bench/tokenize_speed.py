@@ -1,6 +1,6 @@
 """Measure tokenize() speed on real articles (JSON lines with a `text` field, gzipped).
 
-    python -m searchsvc.analysis.bench /work/shared/data/vntc/vntc_10topics_train.jsonl.gz
+    .venv/bin/python bench/tokenize_speed.py ../shared/data/vntc/vntc_10topics_train.jsonl.gz
     -> 5000 articles, 2139 chars/article, 472 tokens/article; ms/article: best 0.663, median ...
 
 The indexing budget is per article, so we report ms/article; the best round is the
@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import sys
 import time
+from pathlib import Path
 
-from searchsvc.analysis.normalize import normalize_text
-from searchsvc.analysis.tokenize import tokenize
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from searchsvc.analysis.normalize import normalize_text  # noqa: E402
+from searchsvc.analysis.tokenize import tokenize  # noqa: E402
 
 
 def load(path: str, limit: int) -> list[str]:
