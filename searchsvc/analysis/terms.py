@@ -1,7 +1,7 @@
 """The terms a token list is indexed and searched under, one function per view.
 
 A text is tokenized once; each field reads one view of the tokens: exact terms, folded
-terms, folded adjacent-syllable pairs, code and date terms.  Index (whoosh_analyzers) and
+terms, folded adjacent-syllable pairs, code and date terms.  Index (whoosh.analyzers) and
 queries build the same terms here.  A row is (term, position, start, end), offsets into
 the tokenized text.
 """

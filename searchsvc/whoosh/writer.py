@@ -33,7 +33,6 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,9 @@ from whoosh import index as whoosh_index
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from .analysis.whoosh_analyzers import _SyllableTokenizer, analyzed
-from .ingest import SkipFile, read_document
+from ..indexing.target import ChunkResult
+from ..ingest import SkipFile, doc_id, read_document
+from .analyzers import _SyllableTokenizer, analyzed
 from .schema import document_fields
 
 # Bytes per kept posting and per distinct term, fitted with tracemalloc on
@@ -310,15 +310,6 @@ class BulkSegmentWriter(SegmentWriter):
 # -- feeding corpus files to writers -----------------------------------------
 
 
-@dataclass
-class ChunkResult:
-    """What happened to one chunk of files."""
-
-    indexed: list[str] = field(default_factory=list)  # ids now in a new segment
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, reason)
-    files: int = 0
-
-
 class _Builder:
     """Turns corpus files into closed segments, one writer at a time, within a memory budget."""
 
@@ -337,7 +328,7 @@ class _Builder:
             try:
                 doc = read_document(self.corpus_dir, p, max_bytes=self.max_file_bytes)
             except SkipFile as exc:
-                result.skipped.append((p.relative_to(self.corpus_dir).as_posix(), exc.reason))
+                result.skipped.append((doc_id(self.corpus_dir, p), exc.reason))
                 continue
             if self.writer is None:
                 self.writer = BulkSegmentWriter(self.ix, _lk=False)

@@ -23,7 +23,7 @@ from whoosh import query as Q
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from .arrays import IndexArrays
+from .postings import IndexArrays
 
 
 def _adjacent_terms(q: Q.Sequence) -> bool:

@@ -19,9 +19,9 @@ from typing import Any
 
 from whoosh import fields
 
-from .analysis import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, written_without_marks
-from .analysis.whoosh_analyzers import analyzed
-from .ingest import Document
+from ..analysis import written_without_marks
+from ..ingest import Document
+from .analyzers import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, analyzed
 
 # Bumped when stored or indexed text changes, so the next run rebuilds: 2 = strict accents
 # (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from whoosh.searching import Searcher
 
-from ..analysis import fold
-from .arrays import IndexArrays
+from ..analysis import fold, pair_term
+from .postings import IndexArrays
 
 # Documents holding a folded pair whose positions are read.
 SAMPLE = 64
@@ -42,7 +42,7 @@ class IndexVocabulary:
         counts: dict[tuple[str, str], float] = {}
         for fa, group_a in _by_fold(firsts).items():
             for fb, group_b in _by_fold(seconds).items():
-                key = (f"{fa}_{fb}", group_a, group_b)
+                key = (pair_term(fa, fb), group_a, group_b)
                 found = self._counts.get(key)
                 if found is None:
                     found = self._counts[key] = self._estimate(key[0], list(group_a), list(group_b))

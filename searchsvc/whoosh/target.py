@@ -1,0 +1,112 @@
+"""The embedded Whoosh index as an `IndexTarget` (see searchsvc.indexing.target).
+
+A run writes new segments with worker processes (writer.py) and commits them in
+one Whoosh commit together with the deletions.  A rebuild writes into a new
+generation folder, published by switching `CURRENT` (store.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from ..indexing.target import ChunkResult
+from . import store
+from .schema import SCHEMA_VERSION, build_schema
+from .writer import BulkSegmentWriter, build_segments, cpu_count
+
+
+class WhooshTarget:
+    schema_version = SCHEMA_VERSION
+
+    def __init__(self, index_dir: Path, *, procs: int = 0, limitmb: int = 384) -> None:
+        """`procs` worker processes (0: one per CPU), each writing segments of about `limitmb` MB."""
+        self.index_dir = Path(index_dir)
+        self.procs = procs if procs > 0 else cpu_count()
+        self.limitmb = limitmb
+
+    def exists(self) -> bool:
+        return store.current_generation(self.index_dir) is not None
+
+    def start(self, rebuild: bool) -> WhooshRun:
+        live = store.current_generation(self.index_dir)
+        if rebuild or live is None:
+            generation = store.new_generation(self.index_dir)
+            return WhooshRun(self, generation, whoosh_index.create_in(str(generation), build_schema()), True)
+        return WhooshRun(self, live, whoosh_index.open_dir(str(live)), False)
+
+
+class WhooshRun:
+    def __init__(self, target: WhooshTarget, generation: Path, ix: whoosh_index.Index, rebuilt: bool) -> None:
+        self.target = target
+        self.generation = generation
+        self.name = generation.name
+        self.rebuilt = rebuilt
+        self.ix = ix
+        self._known: dict[str, str] = {} if rebuilt else indexed_hashes(ix)
+        self._segments: list = []
+        self._changed = False
+        self._writer = BulkSegmentWriter(ix, limitmb=target.limitmb)
+
+    def known_hashes(self) -> dict[str, str]:
+        return dict(self._known)
+
+    def write(self, corpus_dir: Path, files: list[Path], *, max_file_bytes: int,
+              on_chunk: Callable[[ChunkResult], None]) -> None:
+        if not files:
+            return
+
+        indexed: list[str] = []
+
+        def collect(result: ChunkResult) -> None:
+            indexed.extend(result.indexed)
+            on_chunk(result)
+
+        self._segments += build_segments(self.generation, corpus_dir, files, procs=self.target.procs,
+                                         limitmb=self.target.limitmb, max_file_bytes=max_file_bytes,
+                                         on_chunk=collect)
+        # The new versions live in new segments; the old ones are deleted at commit.
+        for ident in indexed:
+            if ident in self._known:
+                self._writer.delete_by_term("id", ident)
+        self._changed |= bool(indexed)
+
+    def delete(self, doc_ids: list[str]) -> None:
+        for ident in doc_ids:
+            self._writer.delete_by_term("id", ident)
+        self._changed |= bool(doc_ids)
+
+    def commit(self) -> int:
+        try:
+            if self._changed or self.rebuilt:
+                self._writer.commit_segments(self._segments)
+            else:
+                self._writer.cancel()
+        except BaseException:
+            self.cancel()
+            raise
+        index_dir = self.target.index_dir
+        if self.rebuilt:
+            store.publish(index_dir, self.generation)
+        # Also clears generations left half-built by a killed rebuild (never published).
+        store.remove_stale_generations(index_dir, keep=self.generation)
+        with whoosh_index.open_dir(str(self.generation)).reader() as reader:
+            return reader.doc_count()
+
+    def cancel(self) -> None:
+        # Segments written but never committed are deleted by the next commit's cleanup;
+        # an unpublished generation by the next run's remove_stale_generations.
+        if not self._writer.is_closed:
+            self._writer.cancel()
+
+
+def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
+    """id -> content hash of every live document, read from columns (no stored fields)."""
+    with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}  # an index built from an empty corpus has no segments, hence no columns to read
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("hash")
+        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
