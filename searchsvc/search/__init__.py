@@ -1,6 +1,7 @@
-"""Searching: query parsing, query planning, snippets, suggestions, the engine."""
+"""What a search means, whatever engine answers it: request and result types, the
+query parser, ranking parameters, the neutral plan, snippets, spelling and accent
+restoration, and the service that runs them over a backend."""
 
-from .engine import SearchEngine
 from .types import FacetValue, Hit, SearchRequest, SearchResult, StoredDocument
 
-__all__ = ["SearchEngine", "SearchRequest", "SearchResult", "Hit", "FacetValue", "StoredDocument"]
+__all__ = ["SearchRequest", "SearchResult", "Hit", "FacetValue", "StoredDocument"]

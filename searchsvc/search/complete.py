@@ -23,14 +23,15 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import numpy as np
-
-from .. import store
 from ..analysis.fold import fold
 from ..analysis.normalize import normalize_text
 from ..analysis.tones import place_tone
+from .backend import SearchBackend
+
+if TYPE_CHECKING:
+    import numpy
 
 MAX_WORDS = 6          # longest phrase offered
 MIN_DOCS = 2           # a phrase must start in this many documents (titles or leads)
@@ -88,7 +89,7 @@ def _clauses(text: str) -> Iterator[list[str]]:
 class Completer:
     """Completions over a fixed set of candidate phrases (see the module docstring)."""
 
-    def __init__(self, folded: list[str], exact: list[str], shown: list[str], scores: np.ndarray):
+    def __init__(self, folded: list[str], exact: list[str], shown: list[str], scores: "numpy.ndarray"):
         self.folded = folded    # sorted
         self.exact = exact
         self.shown = shown
@@ -200,6 +201,8 @@ class Completer:
             rows.append((" ".join(fold(w) for w in run), " ".join(run), shown,
                          weight * (1 + 0.25 * min(len(run) - 1, 2)) * (0.25 + 0.75 * min(whole, 1.0))))
         rows.sort()
+        import numpy as np  # only a server building completions pays for loading NumPy
+
         return cls([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
                    np.array([r[3] for r in rows], dtype=np.float64))
 
@@ -227,6 +230,8 @@ class Completer:
             lo = bisect.bisect_left(self.folded, key + " ", lo, hi) if lo < hi and self.folded[lo] != key else lo
         if lo >= hi:
             return []
+        import numpy as np  # loaded already by build()
+
         order = np.arange(lo, hi)
         if hi - lo > 64:
             scores = self.scores[lo:hi]
@@ -288,7 +293,7 @@ BACKGROUND_ABOVE = 20_000  # documents: a first build this large runs in the bac
 
 
 class CompleterCache:
-    """The completer for the engine's current index.  Small indexes are read on the first
+    """The completer for the backend's current index.  Small indexes are read on the first
     request; large ones in a background thread (suggestions are empty until it is done).
     A newer index is read in the background while the old completer keeps answering."""
 
@@ -298,29 +303,26 @@ class CompleterCache:
         self._completer: Completer | None = None
         self._building = None
 
-    def get(self, engine) -> Completer | None:
-        searcher = engine.searcher()
-        # The same for every thread's searcher over the same commit of the same generation.
-        key = (str(store.current_generation(engine.index_dir)), searcher.reader().generation(),
-               searcher.doc_count_all())
+    def get(self, backend: SearchBackend) -> Completer | None:
+        view = backend.view()
+        # The same for every thread's view of the same version of the index.
+        key = view.version
         with self._lock:
             if key == self._key or key == self._building:
                 return self._completer
             self._building = key
-            background = self._completer is not None or searcher.doc_count() > BACKGROUND_ABOVE
+            background = self._completer is not None or view.doc_count > BACKGROUND_ABOVE
         if background:
-            threading.Thread(target=self._build, args=(key, engine), name="completer", daemon=True).start()
+            threading.Thread(target=self._build, args=(key, backend), name="completer", daemon=True).start()
         else:
-            self._build(key, engine)
+            self._build(key, backend)
         return self._completer
 
-    def _build(self, key, engine) -> None:
+    def _build(self, key, backend: SearchBackend) -> None:
         try:
-            # This thread's own searcher (searchers are not shared between threads).
-            reader = engine.searcher().reader()
-            completer = Completer.build(
-                ((f.get("title") or "", f.get("body") or "") for f in reader.all_stored_fields()),
-                lead_chars=lead_chars_for(reader.doc_count()))
+            # This thread's own view (Whoosh searchers are not shared between threads).
+            view = backend.view()
+            completer = Completer.build(view.texts(), lead_chars=lead_chars_for(view.doc_count))
         except Exception:
             with self._lock:
                 self._building = None

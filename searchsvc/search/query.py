@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..analysis import Token, normalize_text, tokenize
+from ..analysis.tokenize import SYLLABLE_KINDS, WORD
 from ..errors import BadRequest
 
 FIELD_ALIASES = {"title": "title", "tieude": "title", "tiêuđề": "title", "tiêu_đề": "title"}
@@ -56,7 +57,7 @@ class Part:
     @property
     def syllables(self) -> list[Token]:
         """Tokens that are syllables or numbers (not the code/date extras)."""
-        return [t for t in self.tokens if t.kind in ("word", "number")]
+        return [t for t in self.tokens if t.kind in SYLLABLE_KINDS]
 
 
 @dataclass
@@ -72,7 +73,7 @@ class ParsedQuery:
     @property
     def accented(self) -> bool:
         """Some syllable was typed with marks, so strict and accent-blind matching differ."""
-        return any(t.kind == "word" and t.term != t.folded
+        return any(t.kind == WORD and t.term != t.folded
                    for alt in self.alternatives for p in alt if not p.excluded for t in p.tokens)
 
     @property
@@ -89,7 +90,7 @@ class ParsedQuery:
         folded, exact = set(), set()
         for part in self.positive_parts:
             for tok in part.tokens:
-                if strict and tok.kind == "word" and tok.term != tok.folded:
+                if strict and tok.kind == WORD and tok.term != tok.folded:
                     exact.add(tok.term)
                 else:
                     folded.add(tok.folded)

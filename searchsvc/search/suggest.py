@@ -34,7 +34,8 @@ from typing import Protocol
 
 from ..analysis import Token, fold
 from ..analysis.tones import spellings
-from ..ingest.syllable import is_syllable
+from ..analysis.phonology import is_syllable
+from ..analysis.tokenize import SYLLABLE_KINDS, WORD
 from .query import ParsedQuery
 from .snippets import token_windows
 
@@ -59,7 +60,7 @@ class Vocabulary(Protocol):
 def _candidates(tok: Token, vocab: Vocabulary, free: bool) -> list[tuple[str, float]]:
     """(spelling, log prior) for one typed syllable."""
     typed_marks = tok.term != tok.folded
-    if tok.kind != "word" or (typed_marks and not free):
+    if tok.kind != WORD or (typed_marks and not free):
         return [(tok.term, 0.0)]
     folds = [tok.folded]
     if free and len(tok.folded) > 2 and vocab.doc_frequency("folded", tok.folded) == 0:
@@ -83,7 +84,7 @@ def _candidates(tok: Token, vocab: Vocabulary, free: bool) -> list[tuple[str, fl
 
 def _best_run(tokens: list[Token], vocab: Vocabulary, free: bool) -> list[str]:
     """Viterbi over one part's syllables; a pair counts only where the query joins them."""
-    words = [t for t in tokens if t.kind in ("word", "number")]
+    words = [t for t in tokens if t.kind in SYLLABLE_KINDS]
     if not words:
         return []
     options = [_candidates(t, vocab, free) for t in words]
@@ -124,7 +125,7 @@ def _cased(runs: dict[int, list[str]], texts: list[str]) -> dict[int, list[str]]
     seen: dict[tuple[str, str, str], Counter[str]] = {}
     for text in texts:
         for offset, tokens in token_windows(text, folded):
-            words = [t for t in tokens if t.kind in ("word", "number")]
+            words = [t for t in tokens if t.kind in SYLLABLE_KINDS]
             for i, tok in enumerate(words):
                 if tok.term not in wanted:
                     continue
@@ -175,7 +176,7 @@ def suggest(parsed: ParsedQuery, vocab: Vocabulary, found: bool) -> str | None:
     restored).
     """
     parts = parsed.positive_parts
-    if found and all(t.term != t.folded or t.kind != "word" for p in parts for t in p.syllables):
+    if found and all(t.term != t.folded or t.kind != WORD for p in parts for t in p.syllables):
         return None  # every word was typed with its marks: nothing to restore
     if sum(len(p.syllables) for p in parts) > MAX_SYLLABLES:
         return None
