@@ -1,7 +1,10 @@
 """Bring the index in line with the corpus folder: add, update, delete, skip.
 
-Change is judged by content (sha1 of the file's bytes, kept in the index's
-`hash` column), so touching a file costs a hash, not a re-parse.  A file that
+Change is judged by content (sha1 of the file's bytes, kept in the index beside
+each document), so touching a file costs a hash, not a re-parse.  This module
+decides what changed; the engine's `IndexTarget` (target.py) writes it.  The
+writer lock and the record of the last run (state.py) live in the index folder
+whatever the engine.  A file that
 cannot be read or parsed is skipped and counted; if an earlier version of it
 is indexed, that version stays searchable.
 """
@@ -15,14 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from whoosh import index as whoosh_index
-
-from . import store
-from .errors import SearchServiceError
-from .ingest import SkipFile, doc_id, file_hash, iter_corpus_files
-from .ingest.walk import DEFAULT_MAX_BYTES
-from .schema import SCHEMA_VERSION, build_schema
-from .segwriter import BulkSegmentWriter, ChunkResult, build_segments, cpu_count
+from ..errors import SearchServiceError
+from ..ingest import SkipFile, doc_id, file_hash, iter_corpus_files
+from ..ingest.walk import DEFAULT_MAX_BYTES
+from . import state
+from .target import ChunkResult, IndexTarget
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,6 @@ class RunSummary:
         return data
 
 
-def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
-    """id -> content hash of every live document, read from columns (no stored fields)."""
-    with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return {}  # an index built from an empty corpus has no segments, hence no columns to read
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("hash")
-        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
-
-
 def run_index(
     corpus_dir: Path,
     index_dir: Path,
@@ -89,34 +79,39 @@ def run_index(
     procs: int = 0,
     limitmb: int = 384,
     max_file_bytes: int = DEFAULT_MAX_BYTES,
+    target: IndexTarget | None = None,
 ) -> RunSummary:
     """Update (or with `rebuild`, replace) the index from `corpus_dir`; return what happened.
 
-    `procs` worker processes (0: one per CPU) parse and index the new and changed
-    files, each writing segments of about `limitmb` MB of postings; one commit then
-    adds them all (and the deletions) to the index.
+    `target` is where the documents go (searchsvc.open.open_target); by default the
+    embedded index in `index_dir`, written by `procs` worker processes (0: one per
+    CPU) with segments of about `limitmb` MB each.  One commit then makes the new
+    and changed documents and the deletions visible together.
     `progress(done, total)` is called per file read, then `stage(name)` with
     "committing" before the commit and "done" once the index is published.
     Raises IndexBusy when another run holds the writer lock (after `wait` seconds).
     The outcome, success or failure, is recorded in the index folder's state.json.
     """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    procs = procs if procs > 0 else cpu_count()
+    if target is None:
+        from ..open import open_target
+        from ..settings import Settings
+
+        target = open_target(Settings(index_dir=index_dir, index_procs=procs, index_limitmb=limitmb))
     if not corpus_dir.is_dir():
         raise SearchServiceError(f"corpus folder {corpus_dir} does not exist")
     started = time.monotonic()
-    with store.writer_lock(index_dir, wait=wait):
+    with state.writer_lock(index_dir, wait=wait):
         try:
-            summary = _run_locked(corpus_dir, index_dir, rebuild, progress, procs, limitmb,
-                                  max_file_bytes, stage)
+            summary = _run_locked(corpus_dir, index_dir, target, rebuild, progress, max_file_bytes, stage)
         except Exception as exc:
-            store.update_state(index_dir, last_failure={
+            state.update_state(index_dir, last_failure={
                 "time": _now(), "error": f"{type(exc).__name__}: {exc}"})
             raise
         summary.seconds = time.monotonic() - started
-        store.update_state(
+        state.update_state(
             index_dir,
-            schema_version=SCHEMA_VERSION,
+            schema_version=target.schema_version,
             corpus_dir=str(corpus_dir.resolve()),
             last_success={"time": _now(), "summary": summary.to_dict()},
         )
@@ -132,27 +127,19 @@ def _now() -> str:
 def _run_locked(
     corpus_dir: Path,
     index_dir: Path,
+    target: IndexTarget,
     rebuild: bool,
     progress: Progress | None,
-    procs: int,
-    limitmb: int,
     max_file_bytes: int,
     stage: Stage | None = None,
 ) -> RunSummary:
     summary = RunSummary()
-    live = store.current_generation(index_dir)
-    if live is not None and store.read_state(index_dir).get("schema_version") != SCHEMA_VERSION:
+    if target.exists() and state.read_state(index_dir).get("schema_version") != target.schema_version:
         log.warning("index was built with another schema version: rebuilding")
         rebuild = True
-    if rebuild or live is None:
-        target = store.new_generation(index_dir)
-        ix = whoosh_index.create_in(str(target), build_schema())
-        existing: dict[str, str] = {}
-        summary.rebuilt = True
-    else:
-        target = live
-        ix = whoosh_index.open_dir(str(live))
-        existing = indexed_hashes(ix)
+    run = target.start(rebuild)
+    summary.rebuilt = run.rebuilt
+    existing = run.known_hashes()
 
     unlistable: list[tuple[str, str]] = []
     files = list(iter_corpus_files(corpus_dir, unlistable))
@@ -195,7 +182,6 @@ def _run_locked(
             (prefix, f"cannot list folder ({reason}); its {len(kept)} indexed documents are kept"))
     removed = sorted(existing.keys() - seen)
 
-    writer = BulkSegmentWriter(ix, limitmb=limitmb)
     try:
         indexed: list[str] = []
 
@@ -205,36 +191,21 @@ def _run_locked(
             summary.skipped_files.extend(result.skipped)
             tick(result.files)
 
-        segments = build_segments(target, corpus_dir, todo, procs=procs, limitmb=limitmb,
-                                  max_file_bytes=max_file_bytes, on_chunk=on_chunk) if todo else []
+        run.write(corpus_dir, todo, max_file_bytes=max_file_bytes, on_chunk=on_chunk)
         for ident in indexed:
             if ident in existing:
-                # The new version lives in a new segment; drop the old one.
-                writer.delete_by_term("id", ident)
                 summary.updated += 1
             else:
                 summary.added += 1
-        for ident in removed:
-            writer.delete_by_term("id", ident)
-            summary.deleted += 1
+        run.delete(removed)
+        summary.deleted += len(removed)
         if stage is not None:
             stage("committing")
-        if summary.changed or summary.rebuilt:
-            writer.commit_segments(segments)
-        else:
-            writer.cancel()
+        summary.documents = run.commit()
     except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
+        run.cancel()
         raise
-
-    if summary.rebuilt:
-        store.publish(index_dir, target)
-    # Also clears generations left half-built by a killed rebuild (never published).
-    store.remove_stale_generations(index_dir, keep=target)
-    with whoosh_index.open_dir(str(target)).reader() as reader:
-        summary.documents = reader.doc_count()
-    summary.generation = target.name
+    summary.generation = run.name
     if stage is not None:
         stage("done")
     return summary

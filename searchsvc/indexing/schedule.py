@@ -15,9 +15,9 @@ import re
 import threading
 import time
 
-from . import store
-from .errors import IndexBusy
-from .settings import Settings
+from ..errors import IndexBusy
+from ..settings import Settings
+from .state import write_atomic
 
 log = logging.getLogger("searchsvc.schedule")
 
@@ -69,14 +69,14 @@ class Scheduler:
         }
         try:
             self.settings.index_dir.mkdir(parents=True, exist_ok=True)
-            store.write_atomic(self.settings.index_dir / SCHEDULE_FILE, json.dumps(info))
+            write_atomic(self.settings.index_dir / SCHEDULE_FILE, json.dumps(info))
         except OSError as exc:  # status is informative only; never stop reindexing for it
             log.warning("could not record schedule: %s", exc)
 
     def fetch_once(self) -> None:
         """Fetch the configured sources into the corpus first.  Never raises: a failed
         fetch is logged and the index is still brought up to date with what is on disk."""
-        from .fetch import FetchBusy, load_sources, run_fetch
+        from ..fetch import FetchBusy, load_sources, run_fetch
 
         try:
             summary = run_fetch(load_sources(self.settings.sources), self.settings.corpus_dir)
@@ -90,6 +90,7 @@ class Scheduler:
     def run_once(self) -> bool:
         """One incremental pass (after fetching, when sources are configured); True if the
         index pass succeeded.  Never raises."""
+        from ..open import open_target
         from .indexer import run_index
 
         s = self.settings
@@ -97,8 +98,7 @@ class Scheduler:
         if s.sources:
             self.fetch_once()
         try:
-            summary = run_index(s.corpus_dir, s.index_dir, procs=s.index_procs,
-                                limitmb=s.index_limitmb, max_file_bytes=s.max_file_bytes)
+            summary = run_index(s.corpus_dir, s.index_dir, target=open_target(s), max_file_bytes=s.max_file_bytes)
         except IndexBusy as exc:
             log.info("reindex skipped: %s", exc.message)
             return False

@@ -1,0 +1,40 @@
+"""What `searchsvc status` and `GET /api/status` report about the index."""
+
+from __future__ import annotations
+
+from ..errors import IndexMissing
+from ..settings import Settings
+from . import state
+from .schedule import read_schedule
+
+
+def collect_status(settings: Settings) -> dict:
+    # Here, not at the top: the fetcher loads httpx (and with it click), which the
+    # indexing package does not need otherwise.
+    from ..fetch.run import read_last_fetch
+    from ..open import open_backend
+
+    index_dir = settings.index_dir
+    backend = open_backend(settings)
+    try:
+        served = backend.stats()
+    except IndexMissing:
+        served = {"documents": None, "generation": None, "index_bytes": 0}
+    finally:
+        backend.close()
+    record = state.read_state(index_dir)
+    last_success = record.get("last_success")
+    return {
+        "index_dir": str(index_dir),
+        "corpus_dir": str(settings.corpus_dir),
+        "ready": served["documents"] is not None,
+        "documents": served["documents"],
+        "generation": served["generation"],
+        "index_bytes": served["index_bytes"],
+        "last_success": last_success,
+        "last_failure": record.get("last_failure"),
+        "schedule": read_schedule(index_dir) or None,
+        "schedule_configured": settings.reindex_every or None,
+        "last_fetch": read_last_fetch(settings.corpus_dir),
+        "sources_configured": settings.sources or None,
+    }
