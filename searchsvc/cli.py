@@ -1,4 +1,4 @@
-"""Command line: a thin skin over the indexer, the search engine and the server."""
+"""Command line: a thin skin over the indexer, the search service and the server."""
 
 from __future__ import annotations
 
@@ -80,16 +80,17 @@ class IndexProgress:
             self.bar = None
 
 
-def run_index_command(settings, rebuild: bool, wait: float, quiet: bool = False):
+def run_index_command(settings, rebuild: bool, wait: float):
     """Run one indexing pass with a progress bar on a terminal; return the summary."""
-    from .indexer import run_index
+    from .indexing.indexer import run_index
+    from .open import open_target
 
-    bar = IndexProgress(enabled=sys.stderr.isatty() and not quiet)
+    bar = IndexProgress(enabled=sys.stderr.isatty())
     try:
         return run_index(
             settings.corpus_dir, settings.index_dir, rebuild=rebuild, wait=wait,
-            progress=bar.progress, stage=bar.stage, procs=settings.index_procs,
-            limitmb=settings.index_limitmb, max_file_bytes=settings.max_file_bytes,
+            progress=bar.progress, stage=bar.stage, target=open_target(settings),
+            max_file_bytes=settings.max_file_bytes,
         )
     finally:
         bar.close()
@@ -146,7 +147,7 @@ def _printable(text: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
 def search(query, index_dir, page, per_page, sort, date_from, date_to, source, category, as_json):
     """Search the index and print ranked results (the filters of GET /api/search)."""
-    from .search import SearchEngine
+    from .open import open_service
     from .search.params import parse_search_params
     from .search.snippets import ELLIPSIS
 
@@ -162,15 +163,13 @@ def search(query, index_dir, page, per_page, sort, date_from, date_to, source, c
         option = {"from": "--from", "to": "--to", "per_page": "--per-page"}.get(exc.param or "",
                                                                             f"--{exc.param}")
         fail("search", f"{option}: {exc.message}")
-    engine = SearchEngine(settings.index_dir, max_query_chars=settings.max_query_chars,
-                          max_query_terms=settings.max_query_terms, time_limit=settings.search_time_limit,
-                          approximate_below=settings.approximate_below)
+    service = open_service(settings)
     try:
-        result = engine.search(req)
+        result = service.search(req)
     except SearchServiceError as exc:
         fail("search", exc.message)
     finally:
-        engine.close()
+        service.close()
     per_page = req.per_page
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -232,12 +231,11 @@ def serve(corpus_dir, index_dir, host, port, threads, workers, reindex_every, so
 
     import errno
 
-    from . import store
+    from .open import open_target
 
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=reindex_every,
                              serve_workers=workers, sources=sources)
-    if not settings.corpus_dir.is_dir() and (
-            settings.reindex_every or store.current_generation(settings.index_dir) is None):
+    if not settings.corpus_dir.is_dir() and (settings.reindex_every or not open_target(settings).exists()):
         fail("serve", f"corpus folder {settings.corpus_dir} does not exist (nothing to index)")
     try:
         run_server(settings, host=host, port=port, threads=threads, workers=settings.serve_workers)
@@ -267,7 +265,7 @@ def schedule(corpus_dir, index_dir, every, max_runs, sources):
     with sources, fetch them before each reindex."""
     import signal
 
-    from .schedule import Scheduler, parse_interval
+    from .indexing.schedule import Scheduler, parse_interval
 
     try:
         seconds = parse_interval(every)
@@ -291,7 +289,7 @@ def schedule(corpus_dir, index_dir, every, max_runs, sources):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(corpus_dir, index_dir, as_json):
     """Report document count, index size, last run, last failure and the schedule."""
-    from .status import collect_status
+    from .indexing.status import collect_status
 
     info = collect_status(load_settings(corpus_dir=corpus_dir, index_dir=index_dir))
     if as_json:

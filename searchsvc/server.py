@@ -23,13 +23,13 @@ log = logging.getLogger(__name__)
 
 def ensure_index(settings: Settings) -> None:
     """Build the index from the configured corpus if none has been published yet."""
-    from . import store
-    from .indexer import run_index
+    from .indexing.indexer import run_index
+    from .open import open_target
 
-    if store.current_generation(settings.index_dir) is None:
+    target = open_target(settings)
+    if not target.exists():
         log.info("no index in %s: building it from %s", settings.index_dir, settings.corpus_dir)
-        summary = run_index(settings.corpus_dir, settings.index_dir, wait=600,
-                            procs=settings.index_procs, limitmb=settings.index_limitmb,
+        summary = run_index(settings.corpus_dir, settings.index_dir, wait=600, target=target,
                             max_file_bytes=settings.max_file_bytes)
         log.info("index built: %s", summary.line())
 
@@ -135,7 +135,7 @@ class _schedule:
             log.warning("sources %s are configured but no --reindex-every: nothing will be fetched",
                         self.settings.sources)
         if self.settings.reindex_every:
-            from .schedule import Scheduler, parse_interval
+            from .indexing.schedule import Scheduler, parse_interval
 
             self.scheduler = Scheduler(self.settings, parse_interval(self.settings.reindex_every))
             self.scheduler.start_background()

@@ -13,6 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Settings:
+    backend: str = "whoosh"
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     max_file_bytes: int = 20 * 1024 * 1024
@@ -35,6 +36,7 @@ class Settings:
 
 
 HELP: dict[str, str] = {
+    "backend": "Engine that holds the documents and answers searches: whoosh (an index folder on this machine).",
     "corpus_dir": "Folder of press releases (.txt, .html, .htm) to index.",
     "index_dir": "Folder that holds the Whoosh index generations.",
     "max_file_bytes": "Files larger than this are skipped (and reported).",

@@ -1,4 +1,4 @@
-"""JSON endpoints.  Each one parses, calls the engine once and returns its `to_json()`."""
+"""JSON endpoints.  Each one parses, calls the search service once and returns its `to_json()`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..errors import IndexMissing
 from ..search.params import parse_search_params
-from .context import checked_doc_id, get_completer_cache, get_engine, get_names, get_settings
+from .context import checked_doc_id, get_completer_cache, get_service, get_names, get_settings
 from .errors import MESSAGES
 from .openapi import build_openapi
 
@@ -21,7 +21,7 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def search():
     req = parse_search_params(request.args, get_settings())
-    return jsonify(get_engine().search(req).to_json())
+    return jsonify(get_service().search(req).to_json())
 
 
 CSV_COLUMNS = ("rank", "id", "title", "date", "source", "source_name", "category", "category_name",
@@ -34,7 +34,7 @@ def search_csv():
     """The same page of results as /api/search, as CSV (UTF-8 with a BOM, so that
     spreadsheet programs read the Vietnamese letters right)."""
     req = parse_search_params(request.args, get_settings())
-    result = get_engine().search(req)
+    result = get_service().search(req)
     names = get_names()
     out = io.StringIO()
     out.write("\ufeff")
@@ -59,7 +59,7 @@ def suggest():
     """Completions of the query being typed (see search/complete.py).  With
     `format=opensearch`, the OpenSearch suggestions shape browsers ask for."""
     q = (request.args.get("q") or "")[:SUGGEST_MAX_CHARS]
-    completer = get_completer_cache().get(get_engine()) if q.strip() else None
+    completer = get_completer_cache().get(get_service().backend) if q.strip() else None
     found = completer.complete(q) if completer is not None else []
     if request.args.get("format") == "opensearch":
         response = jsonify([q, [c.text for c in found]])
@@ -72,15 +72,15 @@ def suggest():
 
 @bp.get("/api/documents/<path:doc_id>")
 def document(doc_id: str):
-    return jsonify(get_engine().document(checked_doc_id(doc_id)).to_json())
+    return jsonify(get_service().document(checked_doc_id(doc_id)).to_json())
 
 
 @bp.get("/healthz")
 def healthz():
-    engine = get_engine()
-    if not engine.ready():
+    service = get_service()
+    if not service.ready():
         raise IndexMissing(MESSAGES[503])
-    stats = engine.stats()
+    stats = service.stats()
     return jsonify(
         {"status": "ok", "documents": stats["documents"], "generation": stats["generation"]}
     )
@@ -91,7 +91,7 @@ def status():
     """Index health for operators: works (200) even before the first index exists."""
     # Not a cycle: status reads the fetcher's record, which loads httpx and feedparser
     # (0.15 s); only this endpoint needs them, so app start and the search path do not.
-    from ..status import collect_status
+    from ..indexing.status import collect_status
 
     return jsonify(collect_status(get_settings()))
 

@@ -1,9 +1,9 @@
 """The Flask app factory: it wires settings, blueprints, error handlers, filters and
 security headers into one app, and nothing else.
 
-The web package is a thin edge over `SearchEngine`: it parses parameters, calls
-the engine and renders its result as JSON (`api.py`) or HTML (`views.py`); what a
-request needs from the app (engine, settings, names) comes from `context.py`, and
+The web package is a thin edge over `SearchService`: it parses parameters, calls
+the service and renders its result as JSON (`api.py`) or HTML (`views.py`); what a
+request needs from the app (service, settings, names) comes from `context.py`, and
 errors become responses in `errors.py`.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 from flask import Flask
 from markupsafe import Markup
 
-from ..search import SearchEngine
+from ..search.service import SearchService
 from ..settings import Settings, load_settings
 from . import api, context, errors, views
 
@@ -41,8 +41,8 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, engine: SearchEngine | None = None) -> Flask:
-    """Build the app.  `engine` is for tests; otherwise one is opened from settings.index_dir."""
+def create_app(settings: Settings | None = None, service: SearchService | None = None) -> Flask:
+    """Build the app.  `service` is for tests; otherwise one is opened from the settings."""
     settings = settings or load_settings()
     app = Flask(__name__)
     # Never debug mode in this app, whatever FLASK_DEBUG says in the environment.
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
     # '//etc/passwd' must not be redirected to '/etc/passwd': a document id never
     # starts with '/', so such paths are simply unknown (404).
     app.url_map.merge_slashes = False
-    context.init_app(app, settings, engine)
+    context.init_app(app, settings, service)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Vietnamese
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     app.jinja_env.trim_blocks = True
@@ -68,8 +68,8 @@ def create_app(settings: Settings | None = None, engine: SearchEngine | None = N
 def _register_filters(app: Flask) -> None:
     @app.template_filter("highlighted")
     def highlighted(html: str) -> Markup:
-        # The ONE place that trusts HTML: engine output (Hit.title_html, Hit.snippet,
-        # engine.highlight()) is already escaped, with only <mark> added.
+        # The ONE place that trusts HTML: service output (Hit.title_html, Hit.snippet,
+        # service.highlight()) is already escaped, with only <mark> added.
         return Markup(html)
 
     @app.template_filter("vn_date")

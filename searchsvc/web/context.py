@@ -1,4 +1,4 @@
-"""What a request needs from the app: settings, the lazily opened engine, display names,
+"""What a request needs from the app: settings, the lazily opened search service, display names,
 the completer, and the document-id fence.
 
 Like the Flask tutorial's `db.py`: `init_app` stores the objects on the app once, and
@@ -14,57 +14,49 @@ from flask import Flask, current_app
 
 from ..errors import NotFound
 from ..names import DisplayNames, load_names
-from ..search import SearchEngine
+from ..open import open_service
 from ..search.complete import CompleterCache
+from ..search.service import SearchService
 from ..settings import Settings
 from .errors import DOCUMENT_NOT_FOUND
 
 
-class EngineHolder:
-    """Opens the `SearchEngine` on first use, so importing or creating the app touches no files."""
+class ServiceHolder:
+    """Opens the `SearchService` on first use, so importing or creating the app touches no files."""
 
-    def __init__(self, settings: Settings, engine: SearchEngine | None = None):
+    def __init__(self, settings: Settings, service: SearchService | None = None):
         self.settings = settings
-        self._engine = engine
+        self._service = service
         self._lock = threading.Lock()
 
     @property
     def opened(self) -> bool:
-        """Whether an engine is open (given, or opened by a request)."""
-        return self._engine is not None
+        """Whether a service is open (given, or opened by a request)."""
+        return self._service is not None
 
-    def get(self) -> SearchEngine:
-        if self._engine is None:
+    def get(self) -> SearchService:
+        if self._service is None:
             with self._lock:  # waitress serves requests from several threads
-                if self._engine is None:
-                    self._engine = SearchEngine(
-                        self.settings.index_dir,
-                        refresh_interval=self.settings.refresh_interval,
-                        time_limit=self.settings.search_time_limit,
-                        max_query_chars=self.settings.max_query_chars,
-                        max_query_terms=self.settings.max_query_terms,
-                        result_cache=self.settings.result_cache_size,
-                        concurrency=self.settings.search_concurrency,
-                        approximate_below=self.settings.approximate_below,
-                    )
-        return self._engine
+                if self._service is None:
+                    self._service = open_service(self.settings)
+        return self._service
 
     def close(self) -> None:
         with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
+            if self._service is not None:
+                self._service.close()
+                self._service = None
 
 
-def init_app(app: Flask, settings: Settings, engine: SearchEngine | None = None) -> None:
-    """Store the request context's objects on `app`.  `engine` is for tests."""
-    app.extensions["searchsvc"] = EngineHolder(settings, engine)
+def init_app(app: Flask, settings: Settings, service: SearchService | None = None) -> None:
+    """Store the request context's objects on `app`.  `service` is for tests."""
+    app.extensions["searchsvc"] = ServiceHolder(settings, service)
     # Read now: a broken display-name file stops the server at start, not on a request.
     app.extensions["searchsvc.names"] = load_names(settings.display_names)
     app.extensions["searchsvc.completer"] = CompleterCache()
 
 
-def get_engine() -> SearchEngine:
+def get_service() -> SearchService:
     return current_app.extensions["searchsvc"].get()
 
 
@@ -83,7 +75,7 @@ def get_completer_cache() -> CompleterCache:
 def checked_doc_id(doc_id: str) -> str:
     """Document ids are relative '/'-separated paths; anything path-like beyond that is unknown.
 
-    The engine looks ids up in the index, never on disk; this is a second fence.
+    The service looks ids up in the index, never on disk; this is a second fence.
     """
     parts = doc_id.split("/")
     if "\\" in doc_id or "\x00" in doc_id or any(p in ("", ".", "..") for p in parts):

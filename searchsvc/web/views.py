@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from ..errors import BadRequest, IndexMissing
 from ..search.params import parse_search_params
 from ..search.types import SearchRequest
-from .context import checked_doc_id, get_engine, get_names, get_settings
+from .context import checked_doc_id, get_service, get_names, get_settings
 
 bp = Blueprint("views", __name__)
 
@@ -117,7 +117,7 @@ def search_page():
             return render_template("search.html", **context)
     try:
         req = parse_search_params(request.args, settings)
-        result = get_engine().search(req)  # may refuse the query too ('!!!' has no words)
+        result = get_service().search(req)  # may refuse the query too ('!!!' has no words)
     except BadRequest as e:
         context["error"] = e
         # A rejected filter is shown where it can be corrected.
@@ -151,23 +151,23 @@ def search_page():
 
 def _document_count() -> int | None:
     try:
-        engine = get_engine()
-        return engine.stats()["documents"] if engine.ready() else None
+        service = get_service()
+        return service.stats()["documents"] if service.ready() else None
     except IndexMissing:
         return None
 
 
 @bp.get("/documents/<path:doc_id>")
 def document_page(doc_id: str):
-    engine = get_engine()
-    doc = engine.document(checked_doc_id(doc_id))
+    service = get_service()
+    doc = service.document(checked_doc_id(doc_id))
     q = (request.args.get("q") or "").strip()[: get_settings().max_query_chars]
 
     def as_html(text: str) -> str:
         # Escaped text, with <mark> around query words when there is a query.
         if q:
             try:
-                return engine.highlight(text, q)
+                return service.highlight(text, q)
             except BadRequest:  # e.g. q='*': show the text without highlights
                 pass
         return html.escape(text, quote=False)
@@ -203,7 +203,7 @@ def feed():
     form = _form_values()
     args = {**form, "sort": "date", "page": "1", "per_page": str(FEED_ENTRIES)}
     req = parse_search_params(args, get_settings())
-    result = get_engine().search(req)
+    result = get_service().search(req)
     names = get_names()
     root = request.url_root.rstrip("/")
     page_url = root + _url_with(form, {"page": None, "sort": "date"})
