@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexer import run_index
-from searchsvc.search import SearchEngine
+from searchsvc.indexing.indexer import run_index
+from searchsvc.open import open_service
+from searchsvc.search.service import SearchService
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 
@@ -31,6 +32,13 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+def open_search(index_dir: Path, *, refresh_interval: float = 2.0, result_cache: int = 512,
+                concurrency: int = 0, **settings) -> SearchService:
+    """The search service a server configured with these settings opens over `index_dir`."""
+    return open_service(load_settings({}, index_dir=index_dir, refresh_interval=refresh_interval,
+                                      result_cache_size=result_cache, search_concurrency=concurrency, **settings))
 
 
 def write_corpus(root: Path, files: dict[str, str]) -> Path:
@@ -100,8 +108,8 @@ def index_of(tmp_path_factory) -> Callable[[dict[str, str]], Path]:
 
 
 @pytest.fixture(scope="session")
-def engine(fixture_index) -> Iterator[SearchEngine]:
-    eng = SearchEngine(fixture_index)
+def engine(fixture_index) -> Iterator[SearchService]:
+    eng = open_search(fixture_index)
     yield eng
     eng.close()
 

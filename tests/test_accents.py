@@ -11,15 +11,16 @@ from __future__ import annotations
 import pytest
 
 from searchsvc.analysis import normalize_text, tokenize, written_without_marks
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.search import SearchRequest
+from tests.conftest import open_search
 
 
 @pytest.fixture(scope="module")
 def sample(sample_index):
     """The bundled sample corpus (VNTC news, saved web pages, a press release), indexed."""
-    eng = SearchEngine(sample_index, result_cache=0)
+    eng = open_search(sample_index, result_cache=0)
     docs = {}
-    reader = eng.searcher().reader()
+    reader = eng.backend.view().searcher.reader()  # every stored document, read from the Whoosh index
     for fields in reader.all_stored_fields():
         docs[fields["id"]] = fields
     yield eng, docs
@@ -184,7 +185,7 @@ UNMARKED = {
 
 @pytest.fixture(scope="module")
 def small(index_of):
-    eng = SearchEngine(index_of(UNMARKED), result_cache=0)
+    eng = open_search(index_of(UNMARKED), result_cache=0)
     yield eng
     eng.close()
 

@@ -354,7 +354,7 @@ def test_empty_and_punctuation_only() -> None:
 
 @pytest.mark.parametrize(
     "module_name",
-    ["tones", "fold", "doccodes", "tokenize", "whoosh_analyzers", "normalize", "phonology", "terms", "marks"],
+    ["tones", "fold", "doccodes", "tokenize", "normalize", "phonology", "terms", "marks"],
 )
 def test_docstring_examples(module_name: str) -> None:
     import doctest

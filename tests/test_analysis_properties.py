@@ -7,15 +7,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.analysis import (
-    ExactAnalyzer,
-    FoldedAnalyzer,
-    PairsAnalyzer,
-    fold,
-    normalize_text,
-    place_tone,
-    tokenize,
-)
+from searchsvc.analysis import fold, normalize_text, place_tone, tokenize
+from searchsvc.whoosh.analyzers import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 ONSETS = ["", "b", "ch", "đ", "g", "gh", "gi", "h", "kh", "l", "ng", "ngh", "nh", "qu", "th", "tr", "x"]

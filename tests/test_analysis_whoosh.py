@@ -12,14 +12,9 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import And, Phrase, Term
 
-from searchsvc.analysis import (
-    ExactAnalyzer,
-    FoldedAnalyzer,
-    PairsAnalyzer,
-    analyze_fields,
-    normalize_text,
-)
-from searchsvc.analysis import whoosh_analyzers
+from searchsvc.analysis import analyze_fields, normalize_text
+from searchsvc.whoosh import analyzers as whoosh_analyzers
+from searchsvc.whoosh.analyzers import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer
 
 DOCS = {
     "climate": (

@@ -15,16 +15,28 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
-from searchsvc import store
-from searchsvc.indexer import run_index
-from searchsvc.search import SearchEngine, SearchRequest
-from searchsvc.search.arrays import IndexArrays
-from searchsvc.search.engine import weighting
-from searchsvc.search.evaluate import Evaluator
-from searchsvc.search.plan import build_query
+from searchsvc.indexing.indexer import run_index
+from searchsvc.search import SearchRequest
+from searchsvc.search.plan import build_plan
 from searchsvc.search.query import parse_query
+from searchsvc.search.ranking import DEFAULT_RANKING
+from searchsvc.search.service import SearchService
+from searchsvc.whoosh import store
+from searchsvc.whoosh.compile import compile_plan
+from searchsvc.whoosh.evaluate import Evaluator
+from searchsvc.whoosh.postings import IndexArrays
+from searchsvc.whoosh.scoring import weighting
 
-from .conftest import SAMPLE_CORPUS
+from .conftest import SAMPLE_CORPUS, open_search
+
+
+def build_query(parsed):
+    """The Whoosh query the backend runs for a parsed query (its strict reading)."""
+    return compile_plan(build_plan(parsed, DEFAULT_RANKING))
+
+
+def searcher_of(service: SearchService):
+    return service.backend.view().searcher
 
 QUERIES = ["Hà Nội", "ha noi", '"khí hậu"', "nghị quyết 57", "NQ57", "của", "bien doi -khi",
            "bóng đá OR kinh tế", "title:Việt", "ủy ban nhân dân thành phố hà nội năm 2024", "zzqx",
@@ -65,14 +77,14 @@ def churned_index(tmp_path_factory):
     summary = run_index(corpus, index_dir)
     assert (summary.updated, summary.deleted) == (1, 1)
     ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
-    with ix.searcher(weighting=weighting()) as searcher:
+    with ix.searcher(weighting=weighting(DEFAULT_RANKING)) as searcher:
         assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
         yield searcher
 
 
 @pytest.mark.parametrize("q", QUERIES)
 def test_fixture_index_matches_and_scores_like_whoosh(engine, q):
-    _assert_same(engine.searcher(), q)
+    _assert_same(searcher_of(engine), q)
 
 
 @pytest.mark.parametrize("q", QUERIES)
@@ -107,7 +119,7 @@ def test_unscored_evaluation_matches_whoosh_docs(churned_index):
                                      {"category": "xa-hoi", "date_to": dt.date(2024, 12, 31)}])
 def test_totals_pages_and_filters_equal_whoosh(engine, q, filters):
     """Total, hit order (with page boundaries) and filters against Whoosh's collector."""
-    searcher = engine.searcher()
+    searcher = searcher_of(engine)
     clauses = []
     if "source" in filters:
         clauses.append(Q.Term("source", filters["source"]))
@@ -128,7 +140,7 @@ def test_totals_pages_and_filters_equal_whoosh(engine, q, filters):
 
 def test_facets_count_what_matches(engine):
     result = engine.search_uncached(SearchRequest(q="của"))
-    searcher = engine.searcher()
+    searcher = searcher_of(engine)
     docs = searcher.docs_for_query(build_query(parse_query("của")))
     sources: dict[str, int] = {}
     for d in docs:
@@ -142,7 +154,7 @@ def test_a_fresh_engine_sees_deletions(tmp_path):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(SAMPLE_CORPUS / "thong-cao", corpus)
     run_index(corpus, index_dir)
-    engine = SearchEngine(index_dir, refresh_interval=0, result_cache=0)
+    engine = open_search(index_dir, refresh_interval=0, result_cache=0)
     before = engine.search(SearchRequest(q="Cao Bằng"))
     assert before.total >= 1
     for hit in before.hits:
@@ -183,29 +195,29 @@ def test_searches_beyond_the_concurrency_wait_their_turn(fixture_index, monkeypa
     import threading
     import time as time_module
 
-    import searchsvc.search.engine as engine_module
+    import searchsvc.search.service as service_module
 
     inside: dict[int, int] = {}  # thread -> depth (did-you-mean searches inside a search)
     peak, lock = [0], threading.Lock()
-    real_search = engine_module.SearchEngine._search
+    real_search = service_module.SearchService._search
 
-    def counted_search(self, req):
+    def counted_search(self, req, view):
         me = threading.get_ident()
         with lock:
             inside[me] = inside.get(me, 0) + 1
             peak[0] = max(peak[0], len(inside))
         time_module.sleep(0.002)
         try:
-            return real_search(self, req)
+            return real_search(self, req, view)
         finally:
             with lock:
                 inside[me] -= 1
                 if not inside[me]:
                     del inside[me]
 
-    monkeypatch.setattr(engine_module.SearchEngine, "_search", counted_search)
+    monkeypatch.setattr(service_module.SearchService, "_search", counted_search)
 
-    def search_at_once(engine: SearchEngine, queries: list[str]) -> list:
+    def search_at_once(engine: SearchService, queries: list[str]) -> list:
         results: list = []
         threads = [threading.Thread(target=lambda q=q: results.append(engine.search(SearchRequest(q=q))))
                    for q in queries]
@@ -216,9 +228,9 @@ def test_searches_beyond_the_concurrency_wait_their_turn(fixture_index, monkeypa
         engine.close()
         return results
 
-    results = search_at_once(SearchEngine(fixture_index, result_cache=0, concurrency=1),
+    results = search_at_once(open_search(fixture_index, result_cache=0, concurrency=1),
                              ["ha noi", "khí hậu", "hanoi xyzq", "nq57"] * 2)
     assert len(results) == 8 and peak[0] == 1
     # The same load with two slots does overlap (so the check above can fail).
-    results = search_at_once(SearchEngine(fixture_index, result_cache=0, concurrency=2), ["ha noi", "khí hậu"] * 4)
+    results = search_at_once(open_search(fixture_index, result_cache=0, concurrency=2), ["ha noi", "khí hậu"] * 4)
     assert len(results) == 8 and peak[0] == 2

@@ -17,9 +17,10 @@ import pytest
 from searchsvc import __version__
 from searchsvc.fetch import FetchOptions, Source, run_fetch
 from searchsvc.fetch.run import fetch_lock
-from searchsvc.indexer import run_index
+from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import read_document
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.search import SearchRequest
+from tests.conftest import open_search
 
 from .presssite import CP1258_TITLE, UTF8_TITLE, Page, PressSite, article, to_cp1258
 from .procs import searchsvc
@@ -111,7 +112,7 @@ def test_pages_become_documents_with_their_url_and_own_date(site, corpus, tmp_pa
 
     summary = run_index(corpus, tmp_path / "index")
     assert (summary.added, summary.skipped) == (6, 0), summary.skipped_files
-    engine = SearchEngine(tmp_path / "index")
+    engine = open_search(tmp_path / "index")
     try:
         def top(q):
             hits = engine.search(SearchRequest(q=q)).hits
@@ -328,7 +329,7 @@ def test_schedule_fetches_then_indexes(site, corpus, tmp_path):
                "--corpus", corpus, "--index", tmp_path / "index")
     assert done.returncode == 0, done.stderr
     assert "fetch: new 2, updated 0" in done.stderr and "reindex: added 2" in done.stderr
-    engine = SearchEngine(tmp_path / "index")
+    engine = open_search(tmp_path / "index")
     try:
         hit = engine.search(SearchRequest(q="ky hop thu 25")).hits[0]
         assert hit.url == site.url("/thong-cao/ket-qua-ky-hop-hdnd.html") and hit.source == "thongcao"

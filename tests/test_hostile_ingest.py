@@ -31,13 +31,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import searchsvc.indexer as indexer_module
-from searchsvc.indexer import run_index
+import searchsvc.indexing.indexer as indexer_module
+from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import Document, SkipFile, iter_corpus_files, read_document
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.search import SearchRequest
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
-from tests.conftest import ROOT, SAMPLE_CORPUS
+from tests.conftest import ROOT, SAMPLE_CORPUS, open_search
 
 FUZZ_EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES") or 0)
 SECONDS_PER_FILE = 10  # far above the real cost (milliseconds); only a hang gets near it
@@ -318,7 +318,7 @@ def good_corpus(root: Path) -> Path:
 
 
 def assert_good_searchable(index_dir: Path) -> None:
-    engine = SearchEngine(index_dir, refresh_interval=0)
+    engine = open_search(index_dir, refresh_interval=0)
     try:
         for q, doc in GOOD_QUERIES.items():
             ids = [h.id for h in engine.search(SearchRequest(q=q, facets=False, suggest=False)).hits]
@@ -381,7 +381,7 @@ def test_hostile_corpus_through_the_indexer(tmp_path, monkeypatch):
     assert reasons["qua-lon.txt"].startswith("file too large") and "5000" in reasons["qua-lon.txt"]
     assert (summary.added, summary.deleted) == (0, 0)
     assert_good_searchable(index_dir)  # including the old version of the file that turned binary
-    engine = SearchEngine(index_dir)
+    engine = open_search(index_dir)
     assert engine.search(SearchRequest(q="mat khau quan tri")).total == 0  # nothing from outside
     engine.close()
 

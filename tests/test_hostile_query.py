@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from searchsvc.errors import BadRequest
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.search import SearchRequest
 from searchsvc.search.query import parse_query
 from searchsvc.settings import Settings, load_settings
 from searchsvc.web import create_app
 from searchsvc.web.openapi import build_openapi
-from tests.conftest import SAMPLE_CORPUS
+from tests.conftest import SAMPLE_CORPUS, open_search
 
 try:
     import schemathesis
@@ -131,7 +131,7 @@ def search_result_validator(spec) -> Draft202012Validator:
 
 @pytest.fixture(scope="module")
 def engine(web_index):
-    eng = SearchEngine(web_index, refresh_interval=60)
+    eng = open_search(web_index, refresh_interval=60)
     yield eng
     eng.close()
 
@@ -295,7 +295,8 @@ def test_default_limits_are_settings():
 def test_time_limit_covers_facets_and_suggestion(engine, monkeypatch):
     """When matching has used up the time budget, facets and did-you-mean are skipped and
     the result says it is partial, instead of running unbounded passes after the limit."""
-    import searchsvc.search.engine as engine_module
+    import searchsvc.search.service as service_module
+    import searchsvc.whoosh.backend as backend_module
 
     clock = {"now": 1000.0}
 
@@ -307,9 +308,9 @@ def test_time_limit_covers_facets_and_suggestion(engine, monkeypatch):
         raise AssertionError("ran after the time limit")
 
     engine.search(SearchRequest(q="khí hậu"))  # open the searcher first (another query: no cached answer)
-    monkeypatch.setattr(engine_module.time, "perf_counter", fake_perf_counter)
-    monkeypatch.setattr(engine_module, "suggest", fail)
-    monkeypatch.setattr(engine_module, "_facets", fail)
+    monkeypatch.setattr(service_module.time, "perf_counter", fake_perf_counter)
+    monkeypatch.setattr(service_module, "suggest", fail)
+    monkeypatch.setattr(backend_module, "_facets", fail)
     result = engine.search(SearchRequest(q="bien doi khi hau"))
     assert result.timed_out and result.hits and result.facets == {} and result.suggestion is None
     assert result.total >= len(result.hits)

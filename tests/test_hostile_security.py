@@ -18,12 +18,12 @@ from urllib.parse import quote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from searchsvc.indexer import run_index
+from searchsvc.indexing.indexer import run_index
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 from searchsvc.web.app import CONTENT_SECURITY_POLICY
 from tests.procs import running_server
-from tests.webfixtures import ExplodingEngine
+from tests.webfixtures import exploding_service
 
 XSS = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>alert(document.cookie)</script>"
@@ -266,7 +266,7 @@ def test_static_files_stay_in_the_static_folder(client, path):
 
 def test_debug_mode_is_off_even_when_the_environment_asks(evil_index, monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    app = create_app(load_settings({}, index_dir=evil_index), engine=ExplodingEngine(evil_index))
+    app = create_app(load_settings({}, index_dir=evil_index), service=exploding_service(evil_index))
     assert not app.debug
     client = app.test_client()
     for path in ("/?q=x", "/api/search?q=x"):

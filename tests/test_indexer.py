@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from searchsvc import store
+from searchsvc.whoosh import store
 from searchsvc.errors import IndexBusy
-from searchsvc.indexer import indexed_hashes, run_index
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.indexing import state
+from searchsvc.indexing.indexer import run_index
+from searchsvc.whoosh.target import indexed_hashes
+from searchsvc.search import SearchRequest
+from tests.conftest import open_search
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -36,7 +39,7 @@ def corpus(tmp_path) -> Path:
     return root
 
 
-def ids(engine: SearchEngine, q: str) -> list[str]:
+def ids(engine: SearchService, q: str) -> list[str]:
     return [h.id for h in engine.search(SearchRequest(q=q, facets=False, suggest=False)).hits]
 
 
@@ -53,7 +56,7 @@ def test_first_run_adds_everything_then_nothing_changes(corpus, tmp_path):
 def test_add_change_delete_and_touch(corpus, tmp_path):
     index_dir = tmp_path / "index"
     run_index(corpus, index_dir)
-    engine = SearchEngine(index_dir, refresh_interval=0)
+    engine = open_search(index_dir, refresh_interval=0)
     assert ids(engine, "chuyen doi so") == ["so-khcn/thong-bao/a.txt"]
 
     write(corpus / "moi" / "d.txt", "Đường sắt tốc độ cao\n\nDự án đường sắt tốc độ cao Bắc - Nam.")
@@ -83,7 +86,7 @@ def test_unreadable_file_is_skipped_and_old_version_kept(corpus, tmp_path):
     assert summary.skipped == 2
     assert set(reasons) == {"so-khcn/thong-bao/b.txt", "rong.txt"}
     assert all(reasons.values())
-    engine = SearchEngine(index_dir)
+    engine = open_search(index_dir)
     assert ids(engine, "bien doi khi hau") == ["so-khcn/thong-bao/b.txt"]  # old version still there
     engine.close()
 
@@ -98,7 +101,7 @@ def test_rebuild_switches_generation_atomically_and_cleans_up(corpus, tmp_path):
     index_dir = tmp_path / "index"
     run_index(corpus, index_dir)
     old = store.current_generation(index_dir)
-    engine = SearchEngine(index_dir, refresh_interval=0)
+    engine = open_search(index_dir, refresh_interval=0)
     assert ids(engine, "gia dien") == ["ubnd/c.html"]
     summary = run_index(corpus, index_dir, rebuild=True)
     new = store.current_generation(index_dir)
@@ -112,7 +115,7 @@ def test_rebuild_switches_generation_atomically_and_cleans_up(corpus, tmp_path):
 def test_second_writer_is_refused_with_clear_message(corpus, tmp_path):
     index_dir = tmp_path / "index"
     run_index(corpus, index_dir)
-    with store.writer_lock(index_dir):
+    with state.writer_lock(index_dir):
         with pytest.raises(IndexBusy, match="another indexing run"):
             run_index(corpus, index_dir)
     # lock released: works again, and the index is intact
@@ -125,7 +128,7 @@ def test_waiting_writer_runs_after_the_first(corpus, tmp_path):
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with store.writer_lock(index_dir):
+        with state.writer_lock(index_dir):
             held.set()
             release.wait(5)
 

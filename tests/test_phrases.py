@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.search import SearchRequest
+from tests.conftest import open_search
 
 DOCS = {
     "lien-tiep.txt": "Ứng phó biến đổi khí hậu\n\nHội nghị Bộ Chính trị bàn về biến đổi khí hậu ở Cao Bằng.",
@@ -17,7 +18,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def engine(index_of):
-    eng = SearchEngine(index_of(DOCS), result_cache=0)
+    eng = open_search(index_of(DOCS), result_cache=0)
     yield eng
     eng.close()
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import store
-from searchsvc.indexer import run_index
-from searchsvc.schedule import parse_interval
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.whoosh import store
+from searchsvc.indexing import state
+from searchsvc.indexing.indexer import run_index
+from searchsvc.indexing.schedule import parse_interval
+from searchsvc.search import SearchRequest
+from tests.conftest import open_search
 
 from .procs import ROOT, get_json, running_server, search_url, searchsvc
 
@@ -134,7 +136,7 @@ def test_rebuild_while_serving_has_no_failed_request(live_corpus, tmp_path):
 
 
 def _doc_count(index_dir: Path) -> int:
-    engine = SearchEngine(index_dir)
+    engine = open_search(index_dir)
     try:
         return engine.stats()["documents"]
     finally:
@@ -142,7 +144,7 @@ def _doc_count(index_dir: Path) -> int:
 
 
 def _holds_lock(index_dir: Path, pid: int) -> bool:
-    lock = index_dir / store.LOCK
+    lock = index_dir / state.LOCK
     return lock.exists() and f"pid {pid} " in lock.read_text() + " "
 
 
@@ -172,7 +174,7 @@ def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_pat
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"\nCập nhật {UPDATE_MARK}.")
     for mode in (["--rebuild"], []):
-        state_before = store.read_state(index_dir)
+        state_before = state.read_state(index_dir)
         postings_before = _postings_files(index_dir)
         proc = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), *mode,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -189,8 +191,8 @@ def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_pat
         # Killed while running, not after finishing; and it had not committed anything.
         assert proc.returncode == -signal.SIGKILL, f"{mode}: the run ended before the kill ({proc.returncode})"
         assert at_work(), f"{mode}: no sign of work ({kill_at}) before the kill"
-        assert store.read_state(index_dir).get("last_success") == state_before.get("last_success")
-        engine = SearchEngine(index_dir)
+        assert state.read_state(index_dir).get("last_success") == state_before.get("last_success")
+        engine = open_search(index_dir)
         try:
             result = engine.search(SearchRequest(q="Việt Nam", facets=False))
             assert result.total > 0
@@ -202,7 +204,7 @@ def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_pat
     # ... and does the whole update now: neither killed run had committed any of it.
     assert (after.added, after.updated, after.deleted) == (0, len(changed), 0)
     assert after.documents == baseline.documents
-    engine = SearchEngine(index_dir)
+    engine = open_search(index_dir)
     try:
         assert engine.search(SearchRequest(q=UPDATE_MARK, facets=False)).total == len(changed)
     finally:
@@ -216,7 +218,7 @@ def test_two_runs_at_once_second_exits_clearly(live_corpus, tmp_path):
     run_index(live_corpus, index_dir)
     first = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), "--rebuild",
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = index_dir / store.LOCK
+    lock = index_dir / state.LOCK
     assert _wait_for(lambda: f"pid {first.pid}" in lock.read_text(), timeout=30, every=0.02)
     second = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

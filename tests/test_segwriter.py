@@ -8,11 +8,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from searchsvc import store
-from searchsvc.indexer import run_index
+from searchsvc.whoosh import store
+from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import iter_corpus_files, read_document
-from searchsvc.schema import build_schema, document_fields
-from searchsvc.segwriter import BulkSegmentWriter, build_segments
+from searchsvc.whoosh.schema import build_schema, document_fields
+from searchsvc.whoosh.writer import BulkSegmentWriter, build_segments
 
 from .conftest import FIXTURE_CORPUS, SAMPLE_CORPUS
 
@@ -85,10 +85,10 @@ def test_segments_from_workers_hold_every_document(tmp_path):
 
 
 def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
-    from searchsvc import segwriter
+    from searchsvc.whoosh import writer
 
-    original = segwriter.build_segments
-    monkeypatch.setattr("searchsvc.indexer.build_segments",
+    original = writer.build_segments
+    monkeypatch.setattr("searchsvc.whoosh.target.build_segments",
                         lambda *a, **kw: original(*a, **{**kw, "files_per_proc": 1, "chunk": 5}))
     one = run_index(FIXTURE_CORPUS, tmp_path / "one", procs=1)
     two = run_index(FIXTURE_CORPUS, tmp_path / "two", procs=2)

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 from searchsvc.web.views import _safe_url
-from tests.webfixtures import CLIMATE_ID, SCRIPT_ID, SOURCES, ExplodingEngine
+from tests.webfixtures import CLIMATE_ID, SCRIPT_ID, SOURCES, exploding_service
 
 QUERY = "bien doi khi hau"  # typed without accents
 N_DOCS = 16
@@ -167,8 +167,8 @@ def test_search_503_without_index(empty_app):
 
 
 def test_search_500_is_generic_json_and_logged(web_index, caplog):
-    engine = ExplodingEngine(web_index)
-    app = create_app(load_settings({}, index_dir=web_index), engine=engine)
+    engine = exploding_service(web_index)
+    app = create_app(load_settings({}, index_dir=web_index), service=engine)
     with caplog.at_level(logging.ERROR):
         response = app.test_client().get("/api/search", query_string={"q": QUERY})
         page = app.test_client().get("/", query_string={"q": QUERY})

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
-from tests.webfixtures import CLIMATE_ID, ExplodingEngine
+from tests.webfixtures import CLIMATE_ID, exploding_service
 
 QUERY = "bien doi khi hau"
 
@@ -119,8 +119,8 @@ def test_wrong_method_responses_validate(client, spec, path):
 
 
 def test_internal_error_validates(web_index, spec):
-    engine = ExplodingEngine(web_index)
-    app = create_app(load_settings({}, index_dir=web_index), engine=engine)
+    engine = exploding_service(web_index)
+    app = create_app(load_settings({}, index_dir=web_index), service=engine)
     response = app.test_client().get("/api/search", query_string={"q": QUERY})
     engine.close()
     assert response.status_code == 500

@@ -17,6 +17,7 @@ from searchsvc.names import DisplayNames, load_names
 from searchsvc.search.complete import Completer
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
+from tests.conftest import open_search
 from tests.webfixtures import CLIMATE_ID
 
 QUERY = "bien doi khi hau"
@@ -257,8 +258,7 @@ def test_completer_on_real_sentences():
 def test_completer_follows_the_index(tmp_path):
     import time
 
-    from searchsvc.indexer import run_index
-    from searchsvc.search import SearchEngine
+    from searchsvc.indexing.indexer import run_index
     from searchsvc.search.complete import CompleterCache
 
     corpus = tmp_path / "corpus"
@@ -267,19 +267,19 @@ def test_completer_follows_the_index(tmp_path):
         (corpus / "a" / f"{n}.txt").write_text(f"Hội nghị xúc tiến đầu tư số {n}\n\nNội dung.\n",
                                               encoding="utf-8")
     run_index(corpus, tmp_path / "index")
-    engine = SearchEngine(tmp_path / "index", refresh_interval=0.0)
+    engine = open_search(tmp_path / "index", refresh_interval=0.0)
     cache = CompleterCache()
     try:
-        assert [c.text for c in cache.get(engine).complete("xuc t")] == ["xúc tiến đầu tư"]
-        assert cache.get(engine).complete("lễ hội") == []
+        assert [c.text for c in cache.get(engine.backend).complete("xuc t")] == ["xúc tiến đầu tư"]
+        assert cache.get(engine.backend).complete("lễ hội") == []
         for n in range(2):
             (corpus / "a" / f"l{n}.txt").write_text(f"Lễ hội hoa ban lần {n}\n\nNội dung.\n", encoding="utf-8")
         run_index(corpus, tmp_path / "index")
         # The new index is read in the background; the old completer answers meanwhile.
         deadline = time.monotonic() + 10
-        while not cache.get(engine).complete("lễ hội"):
+        while not cache.get(engine.backend).complete("lễ hội"):
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert cache.get(engine).complete("lễ hội")[0].text == "Lễ hội hoa ban"
+        assert cache.get(engine.backend).complete("lễ hội")[0].text == "Lễ hội hoa ban"
     finally:
         engine.close()

@@ -13,7 +13,9 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from searchsvc.search import SearchEngine
+from searchsvc.open import open_backend
+from searchsvc.search.service import SearchService
+from searchsvc.settings import load_settings
 
 # Ids of documents the tests look at.
 CLIMATE_ID = "thông-cáo/môi-trường/hội-thảo-biến-đổi-khí-hậu.html"
@@ -116,8 +118,12 @@ def write_web_corpus(root: Path) -> Path:
     return root
 
 
-class ExplodingEngine(SearchEngine):
-    """An engine with a bug: every search fails with an unexpected exception."""
+class ExplodingService(SearchService):
+    """A search service with a bug: every search fails with an unexpected exception."""
 
     def search(self, req):
         raise RuntimeError("secret internal detail /etc/passwd")
+
+
+def exploding_service(index_dir: Path) -> ExplodingService:
+    return ExplodingService(open_backend(load_settings({}, index_dir=index_dir)))
