@@ -266,13 +266,14 @@ def schedule(corpus_dir, index_dir, every, max_runs, sources):
     import signal
 
     from .indexing.schedule import Scheduler, parse_interval
+    from .open import open_target
 
     try:
         seconds = parse_interval(every)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--every") from None
     settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir, reindex_every=every, sources=sources)
-    scheduler = Scheduler(settings, seconds, label=every)
+    scheduler = Scheduler(settings, open_target(settings), seconds, label=every)
 
     def stop(signum, frame):
         logging.getLogger("searchsvc.schedule").info("stopping after signal %d", signum)
@@ -290,8 +291,14 @@ def schedule(corpus_dir, index_dir, every, max_runs, sources):
 def status(corpus_dir, index_dir, as_json):
     """Report document count, index size, last run, last failure and the schedule."""
     from .indexing.status import collect_status
+    from .open import open_backend
 
-    info = collect_status(load_settings(corpus_dir=corpus_dir, index_dir=index_dir))
+    settings = load_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    backend = open_backend(settings)
+    try:
+        info = collect_status(settings, backend)
+    finally:
+        backend.close()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return

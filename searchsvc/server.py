@@ -136,8 +136,10 @@ class _schedule:
                         self.settings.sources)
         if self.settings.reindex_every:
             from .indexing.schedule import Scheduler, parse_interval
+            from .open import open_target
 
-            self.scheduler = Scheduler(self.settings, parse_interval(self.settings.reindex_every))
+            self.scheduler = Scheduler(self.settings, open_target(self.settings),
+                                       parse_interval(self.settings.reindex_every))
             self.scheduler.start_background()
         return self
 

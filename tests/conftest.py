@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexing.indexer import run_index
-from searchsvc.open import open_service
+from searchsvc.indexing.indexer import RunSummary, run_index
+from searchsvc.open import open_service, open_target
 from searchsvc.search.service import SearchService
-from searchsvc.settings import load_settings
+from searchsvc.settings import Settings, load_settings
 from searchsvc.web import create_app
 
 from .procs import running_server
@@ -32,6 +32,13 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+
+
+def index_corpus(corpus_dir: Path, index_dir: Path, *, procs: int = 0, limitmb: int = 384,
+                 **options) -> RunSummary:
+    """`searchsvc index` into the embedded index in `index_dir` (options as run_index's)."""
+    target = open_target(Settings(index_dir=Path(index_dir), index_procs=procs, index_limitmb=limitmb))
+    return run_index(corpus_dir, index_dir, target, **options)
 
 
 def open_search(index_dir: Path, *, refresh_interval: float = 2.0, result_cache: int = 512,
@@ -57,7 +64,7 @@ def write_corpus(root: Path, files: dict[str, str]) -> Path:
 def fixture_index(tmp_path_factory) -> Path:
     """A real index of tests/fixtures/corpus (read-only for tests: do not write to it)."""
     index_dir = tmp_path_factory.mktemp("fixture-index")
-    summary = run_index(FIXTURE_CORPUS, index_dir)
+    summary = index_corpus(FIXTURE_CORPUS, index_dir)
     assert summary.added > 0 and summary.skipped == 0, summary.skipped_files
     return index_dir
 
@@ -67,7 +74,7 @@ def sample_index(tmp_path_factory) -> Path:
     """The bundled sample corpus (311 documents: VNTC news, saved web pages, a press
     release), indexed once (read-only for tests)."""
     index_dir = tmp_path_factory.mktemp("sample-index")
-    summary = run_index(SAMPLE_CORPUS, index_dir)
+    summary = index_corpus(SAMPLE_CORPUS, index_dir)
     assert summary.added > 0, summary
     return index_dir
 
@@ -82,7 +89,7 @@ def web_corpus(tmp_path_factory) -> Path:
 def web_index(web_corpus, tmp_path_factory) -> Path:
     """A real index of the web corpus, built once per session (read-only for tests)."""
     index_dir = tmp_path_factory.mktemp("web-index")
-    summary = run_index(web_corpus, index_dir)
+    summary = index_corpus(web_corpus, index_dir)
     assert summary.skipped == 0, summary.skipped_files
     return index_dir
 
@@ -97,7 +104,7 @@ def index_of(tmp_path_factory) -> Callable[[dict[str, str]], Path]:
     def build(files: dict[str, str]) -> Path:
         root = tmp_path_factory.mktemp("small")
         write_corpus(root / "corpus", files)
-        summary = run_index(root / "corpus", root / "index")
+        summary = index_corpus(root / "corpus", root / "index")
         assert summary.added == len(files) and summary.skipped == 0, summary.skipped_files
         return root / "index"
 

@@ -15,7 +15,6 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 
-from searchsvc.indexing.indexer import run_index
 from searchsvc.search import SearchRequest
 from searchsvc.search.plan import build_plan
 from searchsvc.search.query import parse_query
@@ -27,7 +26,7 @@ from searchsvc.whoosh.evaluate import Evaluator
 from searchsvc.whoosh.postings import IndexArrays
 from searchsvc.whoosh.scoring import weighting
 
-from .conftest import SAMPLE_CORPUS, open_search
+from .conftest import SAMPLE_CORPUS, index_corpus, open_search
 
 
 def build_query(parsed):
@@ -68,13 +67,13 @@ def churned_index(tmp_path_factory):
     root = tmp_path_factory.mktemp("churned")
     corpus, index_dir = root / "corpus", root / "index"
     shutil.copytree(SAMPLE_CORPUS, corpus)
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     txt = sorted((corpus / "vntc").rglob("*.txt"))
     txt[0].unlink()
     changed = txt[1]
     changed.write_text("Biến đổi khí hậu ở Cao Bằng\n\nNghị quyết 57-NQ/TW về khoa học, hoà bình.\n",
                        encoding="utf-8")
-    summary = run_index(corpus, index_dir)
+    summary = index_corpus(corpus, index_dir)
     assert (summary.updated, summary.deleted) == (1, 1)
     ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
     with ix.searcher(weighting=weighting(DEFAULT_RANKING)) as searcher:
@@ -153,13 +152,13 @@ def test_facets_count_what_matches(engine):
 def test_a_fresh_engine_sees_deletions(tmp_path):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(SAMPLE_CORPUS / "thong-cao", corpus)
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     engine = open_search(index_dir, refresh_interval=0, result_cache=0)
     before = engine.search(SearchRequest(q="Cao Bằng"))
     assert before.total >= 1
     for hit in before.hits:
         (corpus / hit.id).unlink()
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     after = engine.search(SearchRequest(q="Cao Bằng"))
     assert after.total == 0 and after.hits == []
     engine.close()

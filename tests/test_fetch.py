@@ -17,10 +17,9 @@ import pytest
 from searchsvc import __version__
 from searchsvc.fetch import FetchOptions, Source, run_fetch
 from searchsvc.fetch.run import fetch_lock
-from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import read_document
 from searchsvc.search import SearchRequest
-from tests.conftest import open_search
+from tests.conftest import index_corpus, open_search
 
 from .presssite import CP1258_TITLE, UTF8_TITLE, Page, PressSite, article, to_cp1258
 from .procs import searchsvc
@@ -110,7 +109,7 @@ def test_pages_become_documents_with_their_url_and_own_date(site, corpus, tmp_pa
     assert "Trụ sở tiếp công dân tỉnh" in doc.body
     assert doc.url == site.url("/tin-tuc/thong-bao-lich-tiep-dan.html") and doc.source == "caobang"
 
-    summary = run_index(corpus, tmp_path / "index")
+    summary = index_corpus(corpus, tmp_path / "index")
     assert (summary.added, summary.skipped) == (6, 0), summary.skipped_files
     engine = open_search(tmp_path / "index")
     try:

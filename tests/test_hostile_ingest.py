@@ -32,12 +32,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import searchsvc.indexing.indexer as indexer_module
-from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import Document, SkipFile, iter_corpus_files, read_document
 from searchsvc.search import SearchRequest
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
-from tests.conftest import ROOT, SAMPLE_CORPUS, open_search
+from tests.conftest import ROOT, SAMPLE_CORPUS, index_corpus, open_search
 
 FUZZ_EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES") or 0)
 SECONDS_PER_FILE = 10  # far above the real cost (milliseconds); only a hang gets near it
@@ -329,7 +328,7 @@ def assert_good_searchable(index_dir: Path) -> None:
 
 def test_hostile_corpus_through_the_indexer(tmp_path, monkeypatch):
     corpus, index_dir = good_corpus(tmp_path / "corpus"), tmp_path / "index"
-    first = run_index(corpus, index_dir)
+    first = index_corpus(corpus, index_dir)
     assert (first.added, first.skipped) == (3, 0)
 
     outside = write(tmp_path / "outside" / "secret.txt", "Bí mật\n\nmật khẩu quản trị")
@@ -364,7 +363,7 @@ def test_hostile_corpus_through_the_indexer(tmp_path, monkeypatch):
     monkeypatch.setattr(indexer_module, "iter_corpus_files", list_then_delete)
     monkeypatch.setattr(os, "open", delete_then_open)
     with no_hang(120):
-        summary = run_index(corpus, index_dir, max_file_bytes=5000)
+        summary = index_corpus(corpus, index_dir, max_file_bytes=5000)
     monkeypatch.undo()
 
     reasons = dict(summary.skipped_files)
@@ -392,7 +391,7 @@ def test_odd_file_names_are_indexed_and_served(tmp_path):
         body = f"<h1>Tin số {n}</h1><p>mãsố{n}x đặc biệt</p>" if name.endswith(".html") else \
             f"Tin số {n}\n\nmãsố{n}x đặc biệt"
         write(corpus / name, body)
-    summary = run_index(corpus, index_dir)
+    summary = index_corpus(corpus, index_dir)
     assert summary.skipped == 0, summary.skipped_files
     assert summary.added == len(GOOD) + len(ODD_NAMES)
 
@@ -422,7 +421,7 @@ def test_odd_file_names_are_indexed_and_served(tmp_path):
 def test_unservable_file_names(tmp_path, name):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write(corpus / name, "Tiêu đề\n\nnội dung")
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     client = create_app(load_settings({}, index_dir=index_dir)).test_client()
     assert client.get("/api/documents/" + quote(name)).status_code == 200
 
@@ -431,10 +430,10 @@ def test_file_name_that_is_not_utf8_is_skipped_and_the_run_completes(tmp_path):
     """One file whose name is not UTF-8 must not make every run fail (and rebuild)."""
     corpus, index_dir = good_corpus(tmp_path / "corpus"), tmp_path / "index"
     write(corpus / os.fsdecode(b"ten-\xff-hong.txt"), "Tiêu đề\n\nnội dung")
-    summary = run_index(corpus, index_dir)
+    summary = index_corpus(corpus, index_dir)
     assert summary.added == 3 and summary.skipped == 1
     assert summary.skipped_files[0][1] == "file name is not valid UTF-8"
-    again = run_index(corpus, index_dir)  # incremental, not a rebuild
+    again = index_corpus(corpus, index_dir)  # incremental, not a rebuild
     assert not again.rebuilt and again.unchanged == 3
     assert_good_searchable(index_dir)
     state = json.loads((index_dir / "state.json").read_text("utf-8"))

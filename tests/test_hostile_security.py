@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from searchsvc.indexing.indexer import run_index
+from tests.conftest import index_corpus
 from searchsvc.settings import load_settings
 from searchsvc.web import create_app
 from searchsvc.web.app import CONTENT_SECURITY_POLICY
@@ -89,7 +89,7 @@ def evil_corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def evil_index(evil_corpus, tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("evil-index")
-    summary = run_index(evil_corpus, index_dir)
+    summary = index_corpus(evil_corpus, index_dir)
     assert summary.added == 4 and summary.skipped == 0, summary.skipped_files
     return index_dir
 

@@ -136,5 +136,15 @@ def test_no_import_cycles() -> None:
             visit(name, [name])
     # Edges are seen, at the top of a module and inside a function:
     assert graph["searchsvc.web.app"] >= {"searchsvc.web.api", "searchsvc.web.views"}
-    assert "searchsvc.open" in graph["searchsvc.indexing.indexer"]
+    assert "searchsvc.open" in graph["searchsvc.server"]
     assert cycles == []
+
+
+def test_the_core_never_reaches_up_to_the_engine_or_the_edges() -> None:
+    """Not even inside a function: the engine is chosen by open.py and handed down."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    upper = ("searchsvc.open", "searchsvc.whoosh", "searchsvc.web", "searchsvc.cli", "searchsvc.server")
+    core = [name for name in modules if name.startswith(tuple(package.__name__ for package in NEUTRAL))]
+    assert len(core) > 30
+    reaching = {name: sorted(m for m in _imports_of(modules[name]) if m.startswith(upper)) for name in core}
+    assert {name: found for name, found in reaching.items() if found} == {}

@@ -13,10 +13,9 @@ from whoosh import index as whoosh_index
 from searchsvc.whoosh import store
 from searchsvc.errors import IndexBusy
 from searchsvc.indexing import state
-from searchsvc.indexing.indexer import run_index
 from searchsvc.whoosh.target import indexed_hashes
 from searchsvc.search import SearchRequest
-from tests.conftest import open_search
+from tests.conftest import index_corpus, open_search
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -45,17 +44,17 @@ def ids(engine: SearchService, q: str) -> list[str]:
 
 def test_first_run_adds_everything_then_nothing_changes(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    first = run_index(corpus, index_dir)
+    first = index_corpus(corpus, index_dir)
     assert (first.added, first.updated, first.deleted, first.skipped, first.documents) == (3, 0, 0, 0, 3)
     assert first.rebuilt
-    second = run_index(corpus, index_dir)
+    second = index_corpus(corpus, index_dir)
     assert (second.added, second.updated, second.deleted, second.unchanged) == (0, 0, 0, 3)
     assert not second.rebuilt
 
 
 def test_add_change_delete_and_touch(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     engine = open_search(index_dir, refresh_interval=0)
     assert ids(engine, "chuyen doi so") == ["so-khcn/thong-bao/a.txt"]
 
@@ -65,7 +64,7 @@ def test_add_change_delete_and_touch(corpus, tmp_path):
     touched = corpus / "ubnd" / "c.html"
     os.utime(touched, (1, 1))  # new mtime, same content: must count as unchanged
 
-    summary = run_index(corpus, index_dir)
+    summary = index_corpus(corpus, index_dir)
     assert (summary.added, summary.updated, summary.deleted, summary.unchanged) == (1, 1, 1, 1)
     assert summary.documents == 3
     assert ids(engine, "duong sat") == ["moi/d.txt"]
@@ -77,11 +76,11 @@ def test_add_change_delete_and_touch(corpus, tmp_path):
 
 def test_unreadable_file_is_skipped_and_old_version_kept(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     target = corpus / "so-khcn" / "thong-bao" / "b.txt"
     target.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200))  # now a binary file
     write(corpus / "rong.txt", "")  # empty file
-    summary = run_index(corpus, index_dir)
+    summary = index_corpus(corpus, index_dir)
     reasons = dict(summary.skipped_files)
     assert summary.skipped == 2
     assert set(reasons) == {"so-khcn/thong-bao/b.txt", "rong.txt"}
@@ -93,17 +92,17 @@ def test_unreadable_file_is_skipped_and_old_version_kept(corpus, tmp_path):
 
 def test_too_large_file_is_skipped(corpus, tmp_path):
     write(corpus / "lon.txt", "Tiêu đề\n\n" + "nội dung " * 200)
-    summary = run_index(corpus, tmp_path / "index", max_file_bytes=500)
+    summary = index_corpus(corpus, tmp_path / "index", max_file_bytes=500)
     assert dict(summary.skipped_files)["lon.txt"].startswith("file too large")
 
 
 def test_rebuild_switches_generation_atomically_and_cleans_up(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     old = store.current_generation(index_dir)
     engine = open_search(index_dir, refresh_interval=0)
     assert ids(engine, "gia dien") == ["ubnd/c.html"]
-    summary = run_index(corpus, index_dir, rebuild=True)
+    summary = index_corpus(corpus, index_dir, rebuild=True)
     new = store.current_generation(index_dir)
     assert summary.rebuilt and summary.added == 3 and new != old
     assert old.exists()  # kept for a grace period: running searchers may still read it
@@ -114,17 +113,17 @@ def test_rebuild_switches_generation_atomically_and_cleans_up(corpus, tmp_path):
 
 def test_second_writer_is_refused_with_clear_message(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     with state.writer_lock(index_dir):
         with pytest.raises(IndexBusy, match="another indexing run"):
-            run_index(corpus, index_dir)
+            index_corpus(corpus, index_dir)
     # lock released: works again, and the index is intact
-    assert run_index(corpus, index_dir).unchanged == 3
+    assert index_corpus(corpus, index_dir).unchanged == 3
 
 
 def test_waiting_writer_runs_after_the_first(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     held, release = threading.Event(), threading.Event()
 
     def hold():
@@ -137,7 +136,7 @@ def test_waiting_writer_runs_after_the_first(corpus, tmp_path):
     assert held.wait(5)
     threading.Timer(0.5, release.set).start()
     started = time.monotonic()
-    summary = run_index(corpus, index_dir, wait=10)
+    summary = index_corpus(corpus, index_dir, wait=10)
     t.join()
     assert time.monotonic() - started >= 0.4  # it really waited for the holder
     assert summary.unchanged == 3
@@ -145,7 +144,7 @@ def test_waiting_writer_runs_after_the_first(corpus, tmp_path):
 
 def test_hashes_come_from_the_index(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
     hashes = indexed_hashes(ix)
     assert set(hashes) == {"so-khcn/thong-bao/a.txt", "so-khcn/thong-bao/b.txt", "ubnd/c.html"}
@@ -156,26 +155,26 @@ def test_missing_corpus_is_an_error(tmp_path):
     from searchsvc.errors import SearchServiceError
 
     with pytest.raises(SearchServiceError, match="does not exist"):
-        run_index(tmp_path / "nope", tmp_path / "index")
+        index_corpus(tmp_path / "nope", tmp_path / "index")
 
 
 def test_index_built_from_an_empty_corpus_accepts_files_later(tmp_path):
     # A fresh deployment that follows websites starts with an empty corpus folder.
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
-    assert run_index(corpus, index_dir).documents == 0
+    assert index_corpus(corpus, index_dir).documents == 0
     (corpus / "tin").mkdir()
     (corpus / "tin" / "moi.txt").write_text("Thông báo mới\n\nNội dung thông báo.", encoding="utf-8")
-    assert run_index(corpus, index_dir).added == 1
+    assert index_corpus(corpus, index_dir).added == 1
 
 
 def test_a_known_file_and_a_new_file_are_skipped_for_the_same_reason(corpus, tmp_path):
     """The indexer hashes known files and the reader reads new ones: one walk, one set of reasons."""
     index_dir = tmp_path / "index"
-    run_index(corpus, index_dir)
+    index_corpus(corpus, index_dir)
     write(corpus / "so-khcn" / "thong-bao" / "a.txt", "Tiêu đề\n\n" + "nội dung " * 200)  # known, now too large
     write(corpus / "moi.txt", "Tiêu đề\n\n" + "nội dung " * 200)  # new and too large
-    summary = run_index(corpus, index_dir, max_file_bytes=1000)
+    summary = index_corpus(corpus, index_dir, max_file_bytes=1000)
     reasons = dict(summary.skipped_files)
     size = len(("Tiêu đề\n\n" + "nội dung " * 200).encode())
     assert reasons == {"so-khcn/thong-bao/a.txt": f"file too large ({size} bytes > 1000)",

@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexing.indexer import run_index
 from searchsvc.search import SearchRequest
 from searchsvc.search.plan import Bool, CommonTerms, Phrase, Sequence, Term, build_plan
 from searchsvc.search.query import parse_query
 from searchsvc.search.service import SearchService
-from tests.conftest import ROOT, open_search
+from tests.conftest import ROOT, index_corpus, open_search
 
 FIXTURE = ROOT / "tests" / "fixtures" / "relevance"
 
@@ -63,7 +62,7 @@ def relevance_engine(tmp_path_factory) -> SearchService:
         path = root / "corpus" / file_name(doc["id"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{doc['title']}\n\n{doc['body']}\n", encoding="utf-8")
-    run_index(root / "corpus", root / "index", procs=1)
+    index_corpus(root / "corpus", root / "index", procs=1)
     engine = open_search(root / "index", result_cache=0)
     yield engine
     engine.close()

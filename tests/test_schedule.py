@@ -13,10 +13,9 @@ import pytest
 
 from searchsvc.whoosh import store
 from searchsvc.indexing import state
-from searchsvc.indexing.indexer import run_index
 from searchsvc.indexing.schedule import parse_interval
 from searchsvc.search import SearchRequest
-from tests.conftest import open_search
+from tests.conftest import index_corpus, open_search
 
 from .procs import ROOT, get_json, running_server, search_url, searchsvc
 
@@ -121,7 +120,7 @@ def test_schedule_picks_up_changes_while_server_answers(live_corpus, tmp_path):
 
 def test_rebuild_while_serving_has_no_failed_request(live_corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(live_corpus, index_dir)
+    index_corpus(live_corpus, index_dir)
     with running_server("--corpus", str(live_corpus), "--index", str(index_dir),
                         env={"SEARCHSVC_REFRESH_INTERVAL": "0.2"}, log=tmp_path / "serve.log") as server:
         base = server.base
@@ -166,7 +165,7 @@ UPDATE_MARK = "Zqxjvw"  # in no file of the sample corpus: found only once an up
 @pytest.mark.parametrize("kill_at", ["lock taken", "postings written"])
 def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_path, kill_at):
     index_dir = tmp_path / "index"
-    baseline = run_index(live_corpus, index_dir)
+    baseline = index_corpus(live_corpus, index_dir)
     # Change 200 files so the incremental run has real work at the moment we kill it
     # (UTF-8 ones: appended UTF-8 text would not read back from a legacy-encoded file).
     changed = [p for p in sorted(live_corpus.rglob("*.txt")) if _is_utf8(p)][:200]
@@ -200,7 +199,7 @@ def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_pat
             assert engine.search(SearchRequest(q=UPDATE_MARK, facets=False)).total == 0
         finally:
             engine.close()
-    after = run_index(live_corpus, index_dir)  # recovers: stale locks and half-built generations
+    after = index_corpus(live_corpus, index_dir)  # recovers: stale locks and half-built generations
     # ... and does the whole update now: neither killed run had committed any of it.
     assert (after.added, after.updated, after.deleted) == (0, len(changed), 0)
     assert after.documents == baseline.documents
@@ -209,13 +208,13 @@ def test_sigkill_during_reindex_leaves_old_index_searchable(live_corpus, tmp_pat
         assert engine.search(SearchRequest(q=UPDATE_MARK, facets=False)).total == len(changed)
     finally:
         engine.close()
-    again = run_index(live_corpus, index_dir)
+    again = index_corpus(live_corpus, index_dir)
     assert (again.added, again.updated, again.deleted) == (0, 0, 0)
 
 
 def test_two_runs_at_once_second_exits_clearly(live_corpus, tmp_path):
     index_dir = tmp_path / "index"
-    run_index(live_corpus, index_dir)
+    index_corpus(live_corpus, index_dir)
     first = searchsvc("index", "--corpus", str(live_corpus), "--index", str(index_dir), "--rebuild",
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = index_dir / state.LOCK
@@ -229,4 +228,4 @@ def test_two_runs_at_once_second_exits_clearly(live_corpus, tmp_path):
     assert "another indexing run" in err2 and "nothing was changed" in err2
     documents = _doc_count(index_dir)
     assert documents > 0
-    assert run_index(live_corpus, index_dir).unchanged == documents  # intact and complete
+    assert index_corpus(live_corpus, index_dir).unchanged == documents  # intact and complete

@@ -9,12 +9,11 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from searchsvc.whoosh import store
-from searchsvc.indexing.indexer import run_index
 from searchsvc.ingest import iter_corpus_files, read_document
 from searchsvc.whoosh.schema import build_schema, document_fields
 from searchsvc.whoosh.writer import BulkSegmentWriter, build_segments
 
-from .conftest import FIXTURE_CORPUS, SAMPLE_CORPUS
+from .conftest import FIXTURE_CORPUS, SAMPLE_CORPUS, index_corpus
 
 
 def _docs(corpus: Path):
@@ -90,8 +89,8 @@ def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
     original = writer.build_segments
     monkeypatch.setattr("searchsvc.whoosh.target.build_segments",
                         lambda *a, **kw: original(*a, **{**kw, "files_per_proc": 1, "chunk": 5}))
-    one = run_index(FIXTURE_CORPUS, tmp_path / "one", procs=1)
-    two = run_index(FIXTURE_CORPUS, tmp_path / "two", procs=2)
+    one = index_corpus(FIXTURE_CORPUS, tmp_path / "one", procs=1)
+    two = index_corpus(FIXTURE_CORPUS, tmp_path / "two", procs=2)
     assert len(list(store.current_generation(tmp_path / "two").glob("*.pst"))) == 2
     assert (one.added, one.skipped, one.documents) == (two.added, two.skipped, two.documents)
     a = _dump(store.current_generation(tmp_path / "one"))

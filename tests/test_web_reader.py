@@ -258,7 +258,7 @@ def test_completer_on_real_sentences():
 def test_completer_follows_the_index(tmp_path):
     import time
 
-    from searchsvc.indexing.indexer import run_index
+    from tests.conftest import index_corpus
     from searchsvc.search.complete import CompleterCache
 
     corpus = tmp_path / "corpus"
@@ -266,7 +266,7 @@ def test_completer_follows_the_index(tmp_path):
     for n in range(2):
         (corpus / "a" / f"{n}.txt").write_text(f"Hội nghị xúc tiến đầu tư số {n}\n\nNội dung.\n",
                                               encoding="utf-8")
-    run_index(corpus, tmp_path / "index")
+    index_corpus(corpus, tmp_path / "index")
     engine = open_search(tmp_path / "index", refresh_interval=0.0)
     cache = CompleterCache()
     try:
@@ -274,7 +274,7 @@ def test_completer_follows_the_index(tmp_path):
         assert cache.get(engine.backend).complete("lễ hội") == []
         for n in range(2):
             (corpus / "a" / f"l{n}.txt").write_text(f"Lễ hội hoa ban lần {n}\n\nNội dung.\n", encoding="utf-8")
-        run_index(corpus, tmp_path / "index")
+        index_corpus(corpus, tmp_path / "index")
         # The new index is read in the background; the old completer answers meanwhile.
         deadline = time.monotonic() + 10
         while not cache.get(engine.backend).complete("lễ hội"):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import SearchServiceError
-from ..indexing.state import flock_within, write_atomic
+from ..files import flock_within, write_atomic
 from .client import FetchError, FetchOptions, PoliteClient, media_type
 from .config import Source
 from .discover import BrokenSource, Link, discover

@@ -71,33 +71,25 @@ class RunSummary:
 def run_index(
     corpus_dir: Path,
     index_dir: Path,
+    target: IndexTarget,
     *,
     rebuild: bool = False,
     wait: float = 0.0,
     progress: Progress | None = None,
     stage: Stage | None = None,
-    procs: int = 0,
-    limitmb: int = 384,
     max_file_bytes: int = DEFAULT_MAX_BYTES,
-    target: IndexTarget | None = None,
 ) -> RunSummary:
     """Update (or with `rebuild`, replace) the index from `corpus_dir`; return what happened.
 
-    `target` is where the documents go (searchsvc.open.open_target); by default the
-    embedded index in `index_dir`, written by `procs` worker processes (0: one per
-    CPU) with segments of about `limitmb` MB each.  One commit then makes the new
-    and changed documents and the deletions visible together.
+    `target` is where the documents go (searchsvc.open.open_target); `index_dir` holds
+    the writer lock and the record of runs (for the embedded index, the index too).
+    One commit makes the new and changed documents and the deletions visible together.
     `progress(done, total)` is called per file read, then `stage(name)` with
     "committing" before the commit and "done" once the index is published.
     Raises IndexBusy when another run holds the writer lock (after `wait` seconds).
     The outcome, success or failure, is recorded in the index folder's state.json.
     """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    if target is None:
-        from ..open import open_target
-        from ..settings import Settings
-
-        target = open_target(Settings(index_dir=index_dir, index_procs=procs, index_limitmb=limitmb))
     if not corpus_dir.is_dir():
         raise SearchServiceError(f"corpus folder {corpus_dir} does not exist")
     started = time.monotonic()

@@ -17,7 +17,8 @@ import time
 
 from ..errors import IndexBusy
 from ..settings import Settings
-from .state import write_atomic
+from ..files import write_atomic
+from .target import IndexTarget
 
 log = logging.getLogger("searchsvc.schedule")
 
@@ -50,8 +51,11 @@ def read_schedule(index_dir) -> dict:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, every: float, label: str | None = None) -> None:
+    def __init__(self, settings: Settings, target: IndexTarget, every: float, label: str | None = None) -> None:
+        """Index `settings.corpus_dir` into `target` every `every` seconds (fetching first
+        when sources are configured)."""
         self.settings = settings
+        self.target = target
         self.every = every
         self.label = label or settings.reindex_every or f"{every:g}s"
         self._stop = threading.Event()
@@ -90,7 +94,6 @@ class Scheduler:
     def run_once(self) -> bool:
         """One incremental pass (after fetching, when sources are configured); True if the
         index pass succeeded.  Never raises."""
-        from ..open import open_target
         from .indexer import run_index
 
         s = self.settings
@@ -98,7 +101,7 @@ class Scheduler:
         if s.sources:
             self.fetch_once()
         try:
-            summary = run_index(s.corpus_dir, s.index_dir, target=open_target(s), max_file_bytes=s.max_file_bytes)
+            summary = run_index(s.corpus_dir, s.index_dir, target=self.target, max_file_bytes=s.max_file_bytes)
         except IndexBusy as exc:
             log.info("reindex skipped: %s", exc.message)
             return False

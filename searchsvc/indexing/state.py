@@ -12,54 +12,17 @@ run never leaves a stale lock behind.  Whatever backend holds the documents
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import IndexBusy
+from ..files import flock_within, write_atomic
 
 STATE = "state.json"
 LOCK = "writer.lock"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: str) -> None:
-    """Write a small file so readers see either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    # A file name that is not UTF-8 reaches state.json as lone surrogates (os.fsdecode);
-    # inside a JSON string, backslashreplace writes them as their JSON escapes (\udcff).
-    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def flock_within(fd: int, wait: float) -> bool:
-    """Take an exclusive flock on `fd`, retrying for up to `wait` seconds; False if never free.
-
-    The kernel releases it when the process dies, however it dies."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.2)
 
 
 @contextmanager

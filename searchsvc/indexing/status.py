@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from ..errors import IndexMissing
+from ..search.backend import SearchBackend
 from ..settings import Settings
 from . import state
 from .schedule import read_schedule
 
 
-def collect_status(settings: Settings) -> dict:
+def collect_status(settings: Settings, backend: SearchBackend) -> dict:
+    """The index as `backend` serves it, and the record of runs, schedule and fetches."""
     # Here, not at the top: the fetcher loads httpx (and with it click), which the
     # indexing package does not need otherwise.
     from ..fetch.run import read_last_fetch
-    from ..open import open_backend
 
     index_dir = settings.index_dir
-    backend = open_backend(settings)
     try:
         served = backend.stats()
     except IndexMissing:
         served = {"documents": None, "generation": None, "index_bytes": 0}
-    finally:
-        backend.close()
     record = state.read_state(index_dir)
     last_success = record.get("last_success")
     return {

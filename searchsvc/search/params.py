@@ -31,7 +31,7 @@ def parse_search_params(args: Mapping[str, str], settings: Settings) -> SearchRe
     >>> (r.q, r.page, r.per_page, r.date_from, r.date_to)
     ('biến đổi khí hậu', 2, 10, datetime.date(2024, 1, 1), None)
     """
-    # Absent, empty or `*`: browse every document (the engine lists them newest first).
+    # Absent, empty or `*`: browse every document (the service lists them newest first).
     q = (_text(args, "q") or "")[: settings.max_query_chars].strip()
 
     page = _int(args, "page", default=1, low=1, high=settings.max_page)

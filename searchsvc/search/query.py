@@ -3,7 +3,7 @@
 Supported, never failing on anything else:
   words                      all must match (accent-insensitive; typed accents rank first)
   "a phrase"  “a phrase”     the syllables in this order (an unbalanced quote runs to the
-                             end; the engine falls back to plain words if that finds nothing)
+                             end; the service falls back to plain words if that finds nothing)
   -word  -"phrase"  NOT word the document must not contain it
   a OR b                     either side
   AND                        accepted and ignored (it is the default)

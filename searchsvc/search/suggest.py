@@ -22,7 +22,7 @@ that the index lacks, the spellings of the syllables a single edit away
 is looked up in the texts of the top hits and written as they write it
 (`Thành phố Hồ Chí Minh`).
 
-Pure functions over a `Vocabulary`; the engine checks that what is suggested has
+Pure functions over a `Vocabulary`; the service checks that what is suggested has
 results before offering it.
 """
 

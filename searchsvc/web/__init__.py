@@ -1,4 +1,4 @@
-"""The web edge: JSON API, HTML pages and health check over one `SearchEngine`."""
+"""The web edge: JSON API, HTML pages and health check over one `SearchService`."""
 
 from .app import create_app
 

@@ -93,7 +93,7 @@ def status():
     # (0.15 s); only this endpoint needs them, so app start and the search path do not.
     from ..indexing.status import collect_status
 
-    return jsonify(collect_status(get_settings()))
+    return jsonify(collect_status(get_settings(), get_service().backend))
 
 
 @bp.get("/api/openapi.json")

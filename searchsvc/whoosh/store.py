@@ -22,7 +22,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..indexing.state import write_atomic
+from ..files import write_atomic
 
 CURRENT = "CURRENT"
 GEN_PREFIX = "gen-"
