@@ -13,6 +13,7 @@ shows up here as a collapse of MRR@10.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -20,11 +21,15 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.indexing.indexer import index_documents
+from searchsvc.ingest import Document
+from searchsvc.open import open_target
 from searchsvc.search import SearchRequest
 from searchsvc.search.plan import Bool, CommonTerms, Phrase, Sequence, Term, build_plan
 from searchsvc.search.query import parse_query
 from searchsvc.search.service import SearchService
-from tests.conftest import ROOT, index_corpus, open_search
+from searchsvc.settings import Settings
+from tests.conftest import ROOT, open_search
 
 FIXTURE = ROOT / "tests" / "fixtures" / "relevance"
 
@@ -49,23 +54,23 @@ def without_marks(text: str) -> str:
     return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
 
 
-def file_name(doc_id: str) -> str:
-    """The corpus file a fixture document is written to (its id, as a text file)."""
-    return doc_id if doc_id.endswith(".txt") else f"{doc_id}.txt"
-
-
 @pytest.fixture(scope="module")
 def relevance_engine(tmp_path_factory) -> SearchService:
-    """The fixture documents as text files (title line, then the body), indexed as any corpus."""
-    root = tmp_path_factory.mktemp("relevance")
-    for doc in _load("docs.jsonl"):
-        path = root / "corpus" / file_name(doc["id"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{doc['title']}\n\n{doc['body']}\n", encoding="utf-8")
-    index_corpus(root / "corpus", root / "index", procs=1)
-    engine = open_search(root / "index", result_cache=0)
+    """The fixture documents as the harness indexes them: read already (an untitled
+    passage stays untitled, which no corpus file can say), through the same writer."""
+    index_dir = tmp_path_factory.mktemp("relevance") / "index"
+    docs = [relevance_document(row) for row in _load("docs.jsonl")]
+    assert index_documents(docs, index_dir, open_target(Settings(index_dir=index_dir))) == len(docs)
+    engine = open_search(index_dir, result_cache=0)
     yield engine
     engine.close()
+
+
+def relevance_document(row: dict) -> Document:
+    raw = f"{row['title']}\n{row['body']}".encode("utf-8")
+    return Document(id=row["id"], title=row["title"], body=row["body"], date=None, source=row["source"],
+                    category="", url=None, content_hash=hashlib.sha1(raw).hexdigest(), encoding="utf-8",
+                    size=len(raw))
 
 
 def mrr_at_10(engine: SearchService, queries: list[dict], variant: str) -> float:
@@ -74,9 +79,8 @@ def mrr_at_10(engine: SearchService, queries: list[dict], variant: str) -> float
         text = q["query"] if variant == "accented" else without_marks(q["query"])
         hits = engine.search(SearchRequest(q=text, per_page=10, facets=False, suggest=False)).hits
         ids = [h.id for h in hits]
-        relevant = file_name(q["relevant"])
-        if relevant in ids:
-            total += 1 / (ids.index(relevant) + 1)
+        if q["relevant"] in ids:
+            total += 1 / (ids.index(q["relevant"]) + 1)
     return total / len(queries)
 
 

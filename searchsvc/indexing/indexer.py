@@ -16,10 +16,10 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..errors import SearchServiceError
-from ..ingest import SkipFile, doc_id, file_hash, iter_corpus_files
+from ..ingest import Document, SkipFile, doc_id, file_hash, iter_corpus_files
 from ..ingest.walk import DEFAULT_MAX_BYTES
 from . import state
 from .target import ChunkResult, IndexTarget
@@ -110,6 +110,24 @@ def run_index(
     for doc, reason in summary.skipped_files:
         log.warning("skipped %s: %s", doc, reason)
     return summary
+
+
+def index_documents(documents: Iterable[Document], index_dir: Path, target: IndexTarget) -> int:
+    """A fresh index of `documents` (already read, not files), published at once as a
+    `--rebuild` is; returns the document count.  For harnesses and importers that hold
+    their documents in memory: the same writer, commit and switch as `run_index`."""
+    index_dir = Path(index_dir)
+    with state.writer_lock(index_dir):
+        run = target.start(rebuild=True)
+        try:
+            run.write_documents(documents)
+            count = run.commit()
+        except BaseException:
+            run.cancel()
+            raise
+        state.update_state(index_dir, schema_version=target.schema_version,
+                           last_success={"time": _now(), "summary": {"documents": count, "rebuilt": True}})
+    return count
 
 
 def _now() -> str:

@@ -9,10 +9,12 @@ before `commit`, and a run started with `rebuild` becomes visible all at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from ..ingest import Document
 
 
 @dataclass
@@ -37,6 +39,10 @@ class IndexRun(Protocol):
               on_chunk: Callable[[ChunkResult], None]) -> None:
         """Read, analyse and write `files`; a document already indexed is replaced.
         Files that cannot be read are reported as skipped in `on_chunk`, never raised."""
+
+    def write_documents(self, documents: Iterable[Document]) -> list[str]:
+        """Write documents already read (by an importer or an evaluation harness, say);
+        a document already indexed is replaced.  Returns their ids."""
 
     def delete(self, doc_ids: list[str]) -> None:
         """Remove these documents at commit."""

@@ -7,15 +7,16 @@ generation folder, published by switching `CURRENT` (store.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
 from ..indexing.target import ChunkResult
+from ..ingest import Document
 from . import store
 from .schema import SCHEMA_VERSION, build_schema
-from .writer import BulkSegmentWriter, build_segments, cpu_count
+from .writer import BulkSegmentWriter, build_document_segments, build_segments, cpu_count
 
 
 class WhooshTarget:
@@ -72,6 +73,21 @@ class WhooshRun:
             if ident in self._known:
                 self._writer.delete_by_term("id", ident)
         self._changed |= bool(indexed)
+
+    def write_documents(self, documents: Iterable[Document]) -> list[str]:
+        ids: list[str] = []
+
+        def counted() -> Iterator[Document]:
+            for doc in documents:
+                ids.append(doc.id)
+                yield doc
+
+        self._segments += build_document_segments(self.generation, counted(), limitmb=self.target.limitmb)
+        for ident in ids:
+            if ident in self._known:
+                self._writer.delete_by_term("id", ident)
+        self._changed |= bool(ids)
+        return ids
 
     def delete(self, doc_ids: list[str]) -> None:
         for ident in doc_ids:

@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from ..indexing.target import ChunkResult
-from ..ingest import SkipFile, doc_id, read_document
+from ..ingest import Document, SkipFile, doc_id, read_document
 from .analyzers import _SyllableTokenizer, analyzed
 from .schema import document_fields
 
@@ -330,13 +330,16 @@ class _Builder:
             except SkipFile as exc:
                 result.skipped.append((doc_id(self.corpus_dir, p), exc.reason))
                 continue
-            if self.writer is None:
-                self.writer = BulkSegmentWriter(self.ix, _lk=False)
-            self.writer.add_document(**document_fields(doc))
+            self.add_document(doc)
             result.indexed.append(doc.id)
-            if self.writer.memory_estimate() >= self.limit:
-                self._close()
         return result
+
+    def add_document(self, doc: Document) -> None:
+        if self.writer is None:
+            self.writer = BulkSegmentWriter(self.ix, _lk=False)
+        self.writer.add_document(**document_fields(doc))
+        if self.writer.memory_estimate() >= self.limit:
+            self._close()
 
     def _close(self) -> None:
         if self.writer is not None:
@@ -483,6 +486,18 @@ def build_segments(
         for w in workers:
             w.join(timeout=60)
     return segments
+
+
+def build_document_segments(index_dir: Path, documents: Iterable[Document], *, limitmb: int = 256) -> list:
+    """Documents already read (not files) into new, uncommitted segments, in this process."""
+    builder = _Builder(str(index_dir), Path(), limitmb, 0)
+    try:
+        for doc in documents:
+            builder.add_document(doc)
+        return builder.finish()
+    except BaseException:
+        builder.cancel()
+        raise
 
 
 def cpu_count() -> int:
