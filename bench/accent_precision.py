@@ -14,9 +14,11 @@ searchsvc's strict hits:
   set recall         of the documents that hold it, the share returned
   exact totals       queries whose `total` equals the brute-force count
 
-The same figures for the accent-blind reading of each query (`build_query(...,
+The same figures for the accent-blind reading of each query (`build_plan(...,
 strict=False)`: what every query matched before accents became strict, scored
-the same way) come from the same index in the same run.
+the same way) come from the same index in the same run.  That reading is
+evaluated directly on the Whoosh backend (its searcher and posting arrays), so
+this check measures the embedded Whoosh index, not any backend.
 
 Run through bench/relevance.py --precision (it shares the collection and index).
 """
@@ -100,28 +102,34 @@ def pick_queries(docs: dict[str, DocTerms], per_kind: int, seed: int = 7) -> lis
     return queries
 
 
-def strict_ids(engine, q: str, total: int) -> list[str]:
-    """Every strict hit of `q` (pages of 100)."""
+def strict_ids(service, q: str, total: int) -> list[str]:
+    """Every strict hit of `q` (pages of 100), as Doc ids."""
     ids: list[str] = []
     page = 1
     while len(ids) < total and page <= 100:
-        result = engine.search(SearchRequest(q=q, page=page, per_page=100, facets=False, suggest=False,
-                                             autocorrect=False))
+        result = service.search(SearchRequest(q=q, page=page, per_page=100, facets=False, suggest=False,
+                                              autocorrect=False))
         ids += [h.id for h in result.hits if not getattr(h, "approximate", False)]
         page += 1
     return ids
 
 
-def accent_blind(engine, q: str) -> tuple[list[str], list[str]]:
-    """(top 10, all) document ids of the accent-blind reading of `q`, ranked by score."""
+def accent_blind(service, q: str) -> tuple[list[str], list[str]]:
+    """(top 10, all) Doc ids of the accent-blind reading of `q`, ranked by score.
+
+    Whoosh backend internals: the service answers only the strict reading (plus
+    approximate hits when there are few), so the loose plan is compiled and evaluated
+    here on the backend's own searcher and arrays, scored with the service's Ranking."""
     import numpy as np
 
-    from searchsvc.search.evaluate import Evaluator
-    from searchsvc.search.plan import build_query
+    from searchsvc.search.plan import build_plan
+    from searchsvc.whoosh.compile import compile_plan
+    from searchsvc.whoosh.evaluate import Evaluator
 
-    searcher = engine.searcher()
-    arrays = engine.arrays_for(searcher)
-    matches = Evaluator(searcher, arrays).run(build_query(engine.parse(q), engine.ranking, strict=False))
+    view = service.backend.view()
+    searcher, arrays = view.searcher, view.arrays
+    plan = build_plan(service.parse(q), service.ranking, strict=False)
+    matches = Evaluator(searcher, arrays).run(compile_plan(plan))
     docs = np.flatnonzero(matches.mask & arrays.live)
     order = docs[np.lexsort((docs, -matches.score[docs]))]
     ids = [searcher.stored_fields(int(d))["id"] for d in docs]
@@ -136,21 +144,23 @@ def _scores(top: list[str], got: list[str], truth: set[str]) -> tuple[float, flo
     return top_precision, precision, recall
 
 
-def measure(engine, coll_docs, per_kind: int = 100) -> list[str]:
-    """Lines of a report: precision and recall per kind of query."""
+def measure(service, coll_docs, per_kind: int = 100) -> list[str]:
+    """Lines of a report: precision and recall per kind of query.
+
+    `service`: a SearchService over the Whoosh backend."""
     docs = {d.id: doc_terms(d.title, d.body) for d in coll_docs}
     queries = pick_queries(docs, per_kind)
     rows: dict[str, list[tuple[float, float, float, bool, float]]] = {}
     for q, words, phrase in queries:
         kind = "quoted pair" if phrase else ("word" if len(words) == 1 else "two words")
         truth = {i for i, d in docs.items() if holds(d, words, phrase)}
-        blind_top, blind_all = accent_blind(engine, q)
+        blind_top, blind_all = accent_blind(service, q)
         rows.setdefault(f"{kind}, accent-blind (before)", []).append(
             (*_scores(blind_top, blind_all, truth), len(blind_all) == len(truth), 0.0))
-        first = engine.search(SearchRequest(q=q, per_page=10, facets=False, suggest=False, autocorrect=False))
+        first = service.search(SearchRequest(q=q, per_page=10, facets=False, suggest=False, autocorrect=False))
         top = [h.id for h in first.hits if not getattr(h, "approximate", False)]
         approximate_in_top = sum(getattr(h, "approximate", False) for h in first.hits)
-        got = strict_ids(engine, q, first.total)
+        got = strict_ids(service, q, first.total)
         rows.setdefault(f"{kind}, as typed (now)", []).append(
             (*_scores(top, got, truth), first.total == len(truth), approximate_in_top / max(1, len(first.hits))))
     out = ["| queries | n | top-10 precision | set precision | set recall | total exact | approximate in top 10 |",

@@ -152,7 +152,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
 
 def fts5_index(corpus: Path, db_path: Path, rebuild: bool) -> dict:
     """Build (or incrementally update) the FTS5 baseline; same reader and parser as searchsvc."""
-    from searchsvc.ingest import SkipFile, iter_corpus_files, read_document
+    from searchsvc.ingest import SkipFile, doc_id, file_hash, iter_corpus_files, read_document
 
     if rebuild and db_path.exists():
         db_path.unlink()
@@ -164,13 +164,12 @@ def fts5_index(corpus: Path, db_path: Path, rebuild: bool) -> dict:
     seen = set()
     with con:
         for path in iter_corpus_files(corpus):
-            ident = path.relative_to(corpus).as_posix()
+            ident = doc_id(corpus, path)  # searchsvc's id and change rules, so the two count alike
             seen.add(ident)
-            if ident in known:
-                if hashlib.sha1(path.read_bytes()).hexdigest() == known[ident]:
+            try:
+                if ident in known and file_hash(corpus, path) == known[ident]:
                     counts["unchanged"] += 1
                     continue
-            try:
                 doc = read_document(corpus, path)
             except SkipFile:
                 counts["skipped"] += 1
@@ -420,7 +419,7 @@ def build(args, corpus, index_dir, db, ndocs, mb, env, add) -> None:
     wall, peak, out = run_measured(build_cmd, env)
     summary = json.loads(out)
     fwall, fpeak, _ = run_measured([PY, __file__, "--fts5-build", str(corpus), str(db)])
-    from searchsvc import store
+    from searchsvc.whoosh import store  # segments and size on disk: the Whoosh backend's files
 
     gen = store.current_generation(index_dir)
     segments = len(list(gen.glob("*.pst")))  # one postings file per segment
@@ -437,12 +436,15 @@ def build(args, corpus, index_dir, db, ndocs, mb, env, add) -> None:
 def in_process(args, queries, index_dir, db, add) -> None:
     """In-process queries (the API's default request: facets, suggestion, snippets)."""
     log = args.log
-    from searchsvc.search import SearchEngine, SearchRequest
+    from searchsvc.open import open_service
+    from searchsvc.search import SearchRequest
+    from searchsvc.settings import load_settings
 
-    engine = SearchEngine(index_dir)
-    engine_search = getattr(engine, "search_uncached", engine.search)
-    ours = time_queries(lambda q: engine_search(SearchRequest(q=q)), queries, args.rounds)
-    engine.close()
+    # The settings' defaults, not this shell's SEARCHSVC_* variables; search_uncached,
+    # so the result cache never answers a repeated query of the mix.
+    service = open_service(load_settings({}, index_dir=index_dir))
+    ours = time_queries(lambda q: service.search_uncached(SearchRequest(q=q)), queries, args.rounds)
+    service.close()
     fts = Fts5Searcher(db)
     theirs = time_queries(fts.search, queries, args.rounds)
     for p in (50, 95, 99):

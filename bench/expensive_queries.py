@@ -4,7 +4,7 @@
     .venv/bin/python bench/expensive_queries.py /tmp/searchsvc-bench/index-20000
 
 Each query runs three ways (first page, page 100 of 100, newest first) through
-`SearchEngine.search_uncached`; the first run of each query also pays for reading
+`SearchService.search_uncached`; the first run of each query also pays for reading
 its postings from disk, the later ones find them in the posting cache.
 """
 
@@ -15,7 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.open import open_service
+from searchsvc.search import SearchRequest
+from searchsvc.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,15 +39,15 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    engine = SearchEngine(Path(argv[0]), result_cache=0)
-    engine.search(SearchRequest(q="khởi động"))  # open the searcher
+    service = open_service(load_settings({}, index_dir=Path(argv[0]), result_cache_size=0))
+    service.search(SearchRequest(q="khởi động"))  # open the searcher
     for name, q in queries().items():
         for args in ({}, {"page": 100, "per_page": 100}, {"sort": "date"}):
             started = time.perf_counter()
-            result = engine.search_uncached(SearchRequest(q=q, **args))
+            result = service.search_uncached(SearchRequest(q=q, **args))
             ms = (time.perf_counter() - started) * 1000
             print(f"{name:22} {str(args):35} {ms:8.0f} ms  total={result.total} timed_out={result.timed_out}")
-    engine.close()
+    service.close()
     return 0
 
 

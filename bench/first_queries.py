@@ -15,7 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from searchsvc.search import SearchEngine, SearchRequest
+from searchsvc.open import open_service
+from searchsvc.search import SearchRequest
+from searchsvc.settings import load_settings
 
 QUERIES = [
     "nguoi dan bi thiet hai do bao lut", "thanh pho ho chi minh", "bien doi khi hau", "gia vang hom nay tang",
@@ -31,12 +33,12 @@ def main() -> None:
     ap.add_argument("index", type=Path, help="an index folder built by `searchsvc index`")
     ap.add_argument("--no-suggest", action="store_true", help="without did-you-mean (accent restoration)")
     args = ap.parse_args()
-    engine = SearchEngine(args.index, result_cache=0)
-    engine.search(SearchRequest(q="xyzzy", suggest=False))  # open the index; no query's postings
+    service = open_service(load_settings({}, index_dir=args.index, result_cache_size=0))
+    service.search(SearchRequest(q="xyzzy", suggest=False))  # open the index; no query's postings
     times = []
     for q in QUERIES:
         started = time.perf_counter()
-        engine.search(SearchRequest(q=q, suggest=not args.no_suggest))
+        service.search(SearchRequest(q=q, suggest=not args.no_suggest))
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     print(f"suggest={not args.no_suggest}: {len(times)} queries, median {statistics.median(times):.0f} ms, "

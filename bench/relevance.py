@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from relevance_data import Collection, Query, load_collection, variants  # noqa: E402
 from relevance_engines import BASELINES, ENGINES, TOP_K, Engine, SearchsvcEngine  # noqa: E402
 
+from searchsvc.search.ranking import DEFAULT_RANKING, Ranking  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_CACHE = Path("/tmp/searchsvc-relevance")
@@ -98,50 +100,63 @@ def parse_assignments(pairs: list[str]) -> dict[str, float]:
     return out
 
 
-def bm25_weighting(params: dict):
-    """A weighting() replacement for tuning: BM25F parameters over the ones in engine.py.
-
-    Keys: B, K1, <field>_B, idf = 'prob' (SyllableBM25F) or 'whoosh' (scoring.BM25F), shared_idf = 0/1.
-    """
-    from whoosh import scoring
-
-    from searchsvc.search import engine as engine_module
-    from searchsvc.search import plan
-
-    base = engine_module.weighting()
-    values = {"B": base.B, "K1": base.K1, **{f"{k}_B": v for k, v in base._field_B.items()}}
-    values.update({k: v for k, v in params.items() if k != "idf"})
-    idf = params.get("idf", "prob" if isinstance(base, plan.SyllableBM25F) else "whoosh")
-    cls = {"prob": plan.SyllableBM25F, "whoosh": scoring.BM25F}[idf]
-    if cls is plan.SyllableBM25F:
-        values["shared_idf"] = bool(values.get("shared_idf", getattr(base, "shared_idf", True)))
-    else:
-        values.pop("shared_idf", None)
-
-    def weighting():
-        return cls(**values)
-
-    return weighting
+# `bm25:` tuning keys (the names of Whoosh's BM25F parameters, as earlier tuning runs
+# wrote them) -> Ranking fields.  `idf` picks the IDF: prob (probabilistic) or whoosh.
+BM25_FIELDS = {"K1": "k1", "B": "b", "title_B": "title_b", "idf": "probabilistic_idf", "shared_idf": "shared_idf"}
+IDF_CHOICES = {"prob": True, "whoosh": False}
 
 
-def make_searchsvc(coll: Collection, cache: Path, ranking: dict | None = None, bm25: dict | None = None,
-                   procs: int = 2) -> SearchsvcEngine:
-    """searchsvc over `coll`, optionally with Ranking fields / BM25F parameters overridden (tuning)."""
-    from searchsvc.search import plan
+def _field_value(name: str, value, default):
+    """`value` (from parse_assignments) as the type of the Ranking field's default."""
+    if isinstance(default, bool):
+        text = str(value).strip().lower()
+        if text not in {"0", "1", "true", "false", "yes", "no"}:
+            raise ValueError(f"{name}={value!r}: expected 0 or 1")
+        return text in {"1", "true", "yes"}
+    try:
+        return type(default)(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r}: expected {type(default).__name__}") from None
 
-    rank = dataclasses.replace(plan.DEFAULT_RANKING, **ranking) if ranking else None
-    weighting = bm25_weighting(bm25) if bm25 else None
-    return SearchsvcEngine(coll.docs, cache, coll.fingerprint(), ranking=rank, weighting=weighting, procs=procs)
+
+def ranking_from(ranking: dict | None = None, bm25: dict | None = None) -> Ranking:
+    """The Ranking a tuning run asks for: DEFAULT_RANKING with `ranking` (Ranking field
+    names) and `bm25` (BM25_FIELDS keys) overridden.  A key that names no Ranking
+    field is an error, never silently ignored."""
+    fields = {f.name for f in dataclasses.fields(Ranking)}
+    assert set(BM25_FIELDS.values()) <= fields, "BM25_FIELDS names a field Ranking no longer has"
+    values: dict = {}
+    for key, value in (ranking or {}).items():
+        if key not in fields:
+            raise ValueError(f"ranking {key!r}: not a Ranking field (fields: {', '.join(sorted(fields))})")
+        values[key] = value
+    for key, value in (bm25 or {}).items():
+        name = BM25_FIELDS.get(key, key if key in BM25_FIELDS.values() else None)
+        if name is None:
+            raise ValueError(f"bm25 {key!r}: no Ranking field for it (known: {', '.join(BM25_FIELDS)}; "
+                             f"per-field B other than title_B is not a Ranking parameter)")
+        if key == "idf":
+            if value not in IDF_CHOICES:
+                raise ValueError(f"bm25 idf={value!r}: expected one of {', '.join(IDF_CHOICES)}")
+            value = IDF_CHOICES[value]
+        values[name] = value
+    return dataclasses.replace(DEFAULT_RANKING, **{
+        name: _field_value(name, value, getattr(DEFAULT_RANKING, name)) for name, value in values.items()})
+
+
+def make_searchsvc(coll: Collection, cache: Path, ranking: Ranking = DEFAULT_RANKING) -> SearchsvcEngine:
+    """searchsvc over `coll`, ranked with `ranking` (tuning: see ranking_from)."""
+    return SearchsvcEngine(coll.docs, cache, coll.fingerprint(), ranking=ranking)
 
 
 def run(coll: Collection, engines: list[str], cache: Path, split: str, limit: int | None = None,
-        ranking: dict | None = None, bm25: dict | None = None, log=print) -> list[Score]:
+        ranking: Ranking = DEFAULT_RANKING, log=print) -> list[Score]:
     scores: list[Score] = []
     fingerprint = coll.fingerprint()
     for name in engines:
         started = time.perf_counter()
         if name == "searchsvc":
-            engine: Engine = make_searchsvc(coll, cache, ranking, bm25)
+            engine: Engine = make_searchsvc(coll, cache, ranking)
         else:
             engine = BASELINES[name](coll.docs, cache, fingerprint)
         built = (f"built in {engine.build_seconds:.0f} s" if engine.build_seconds is not None
@@ -220,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="at most this many queries per set (quick checks)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where built indexes are kept")
     ap.add_argument("--ranking", action="append", default=[], metavar="NAME=VALUE",
-                    help="override a searchsvc.search.plan.Ranking field (tuning)")
+                    help="override a searchsvc.search.ranking.Ranking field (tuning)")
     ap.add_argument("--bm25", action="append", default=[], metavar="NAME=VALUE",
-                    help="override a BM25F parameter of searchsvc: B, K1, <field>_B, idf=prob|whoosh (tuning)")
+                    help="override a BM25F parameter of searchsvc: K1, B, title_B, idf=prob|whoosh, "
+                         "shared_idf=0|1 (Ranking fields k1, b, title_b, probabilistic_idf, shared_idf; tuning)")
     ap.add_argument("--out", type=Path, help="write the scores (and per-query ranks) as JSON here")
     ap.add_argument("--precision", action="store_true",
                     help="also check accented queries against a brute-force scan (accent_precision.py)")
@@ -238,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(engines) - set(ENGINES)
     if unknown:
         ap.error(f"unknown engines: {', '.join(sorted(unknown))}")
+    try:  # before the collection loads: a typo should not cost minutes
+        ranking = ranking_from(parse_assignments(args.ranking), parse_assignments(args.bm25))
+    except ValueError as exc:
+        ap.error(str(exc))
 
     started = time.perf_counter()
     coll = load_collection(args.data_dir, args.cache, **size)
@@ -247,14 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.precision or args.precision_only:
         from accent_precision import measure
 
-        searchsvc = make_searchsvc(coll, args.cache, parse_assignments(args.ranking), parse_assignments(args.bm25))
+        searchsvc = make_searchsvc(coll, args.cache, ranking)
         print("\n## Accented queries against a brute-force scan (searchsvc)\n")
-        for line in measure(searchsvc.engine, coll.docs):
-            print(line)
+        try:
+            for line in measure(searchsvc.service, coll.docs):
+                print(line)
+        finally:
+            searchsvc.close()
         if args.precision_only:
             return 0
-    scores = run(coll, engines, args.cache, args.split, args.limit,
-                 parse_assignments(args.ranking), parse_assignments(args.bm25))
+    scores = run(coll, engines, args.cache, args.split, args.limit, ranking)
     print()
     print(table(scores))
     print()
@@ -264,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({
             "size": size, "split": args.split, "documents": len(coll.docs),
-            "ranking": args.ranking, "bm25": args.bm25,
+            "ranking": args.ranking, "bm25": args.bm25, "ranking_used": dataclasses.asdict(ranking),
             "scores": [dataclasses.asdict(s) for s in scores],
         }, indent=1), encoding="utf-8")
     return 0

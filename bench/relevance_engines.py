@@ -1,6 +1,7 @@
 """The engines the harness compares, each behind the same two calls: build, then search.
 
-* ``searchsvc``: this project (schema, analyzers, query plan and BM25F as they are in the tree).
+* ``searchsvc``: this project through its public API: the documents indexed by the writer
+  ``searchsvc index`` uses (``index_documents``), searched through ``open_service``.
 * ``fts5``: SQLite FTS5, ``unicode61 remove_diacritics 2``, columns title and body, bm25().
 * ``tantivy``: tantivy-py, one field (title + body), simple tokenizer + lowercase + ascii_fold;
   ``tantivy-2f``: the same with title and body as two fields.
@@ -11,7 +12,7 @@ which is how these engines rank free text; requiring all words would lose most q
 
 Built indexes are cached under the cache folder, keyed by the collection's fingerprint and
 (for searchsvc) a hash of the code that decides what gets indexed, so tuning runs that only
-change the query plan or BM25 parameters reuse them.
+change the ranking parameters (a `Ranking`, query plan and BM25F alike) reuse them.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ import time
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from relevance_data import Doc
 from whoosh import analysis, fields
 
 import searchsvc
+from searchsvc.search.ranking import DEFAULT_RANKING, Ranking
 
 TOP_K = 10
 _WORDS = re.compile(r"\w+")
@@ -66,12 +68,24 @@ class Engine:
 
 # -- searchsvc -------------------------------------------------------------------
 
+# Sources that only answer searches: they never change what an index holds, so runs
+# that change only them (or only the Ranking) reuse the cached index.  Everything
+# else in the package is hashed: a module added on the indexing side then rebuilds
+# the index rather than leaving a stale one in the cache.
+QUERY_SIDE = ("search/", "web/", "fetch/", "whoosh/backend.py", "whoosh/compile.py", "whoosh/evaluate.py",
+              "whoosh/postings.py", "whoosh/scoring.py", "whoosh/vocabulary.py", "server.py", "cli.py",
+              "__main__.py")
+
+
 def searchsvc_code_hash() -> str:
-    """Hash of the sources that decide what searchsvc indexes (schema, analysis, Document)."""
+    """Hash of the searchsvc sources that can change what gets indexed (all but QUERY_SIDE)."""
     pkg = Path(searchsvc.__file__).parent
     h = hashlib.sha1()
-    for path in sorted([pkg / "schema.py", pkg / "ingest" / "document.py", *(pkg / "analysis").glob("*.py")]):
-        h.update(path.name.encode())
+    for path in sorted(pkg.rglob("*.py")):
+        rel = path.relative_to(pkg).as_posix()
+        if rel.startswith(QUERY_SIDE):
+            continue
+        h.update(rel.encode())  # the relative path: two packages both have a target.py
         h.update(path.read_bytes())
     import whoosh
 
@@ -79,71 +93,62 @@ def searchsvc_code_hash() -> str:
     return h.hexdigest()[:12]
 
 
-def build_searchsvc(docs: list[Doc], index_dir: Path, procs: int = 2) -> float:
-    """A searchsvc index of `docs`, published in `index_dir` as SearchEngine expects it."""
-    from whoosh import index as whoosh_index
-
-    from searchsvc import store
+def build_searchsvc(docs: list[Doc], index_dir: Path) -> float:
+    """A searchsvc index of `docs` in `index_dir`, published as `searchsvc index --rebuild`
+    publishes one, through the same writer (indexing.index_documents).  The documents are
+    given as read, not as files: an untitled passage stays untitled, which a text file
+    cannot say (its first line would become the title)."""
+    from searchsvc.indexing.indexer import index_documents
     from searchsvc.ingest import Document
-    from searchsvc.schema import build_schema, document_fields
+    from searchsvc.open import open_target
+    from searchsvc.settings import load_settings
+
+    def document(d: Doc) -> Document:
+        raw = f"{d.title}\n{d.body}".encode("utf-8")
+        return Document(id=d.id, title=d.title, body=d.body, date=None, source=d.source, category="",
+                        url=None, content_hash=hashlib.sha1(raw).hexdigest(), encoding="utf-8", size=len(raw))
 
     started = time.perf_counter()
     _fresh(index_dir)
-    generation = store.new_generation(index_dir)
-    ix = whoosh_index.create_in(str(generation), build_schema())
-    writer = ix.writer(procs=procs, multisegment=procs > 1, limitmb=256)
-    try:
-        for d in docs:
-            raw = f"{d.title}\n{d.body}".encode("utf-8")
-            writer.add_document(**document_fields(Document(
-                id=d.id, title=d.title, body=d.body, date=None, source=d.source, category="",
-                url=None, content_hash=hashlib.sha1(raw).hexdigest(), encoding="utf-8", size=len(raw),
-            )))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    store.publish(index_dir, generation)
+    settings = load_settings({}, index_dir=index_dir)  # the defaults, not SEARCHSVC_* variables
+    count = index_documents((document(d) for d in docs), index_dir, open_target(settings))
+    if count != len(docs):  # results would be scored on another collection than the baselines'
+        raise RuntimeError(f"{count} of {len(docs)} documents indexed")
     seconds = time.perf_counter() - started
     _mark_ready(index_dir, seconds, len(docs))
     return seconds
 
 
 class SearchsvcEngine(Engine):
+    """searchsvc through its public API: open_service over the built index, ranked
+    with `ranking` (None: the defaults)."""
+
     name = "searchsvc"
 
-    def __init__(self, docs: list[Doc], cache: Path, fingerprint: str, ranking=None,
-                 weighting: Callable | None = None, procs: int = 2) -> None:
-        from searchsvc.search import SearchEngine, engine as engine_module
+    def __init__(self, docs: list[Doc], cache: Path, fingerprint: str, ranking: Ranking | None = None) -> None:
+        from searchsvc.open import open_service
+        from searchsvc.settings import load_settings
 
         self.index_dir = cache / f"searchsvc-{fingerprint}-{searchsvc_code_hash()}"
         if not _ready(self.index_dir):
-            self.build_seconds = build_searchsvc(docs, self.index_dir, procs=procs)
-        kwargs = {"ranking": ranking} if ranking is not None else {}
-        self._patched = None
-        if weighting is not None:
-            # Tuning only: try BM25 parameters without editing engine.py.
-            self._patched = engine_module.weighting
-            engine_module.weighting = weighting
-        self.engine = SearchEngine(self.index_dir, refresh_interval=1e9, time_limit=60.0, result_cache=0, **kwargs)
-        self.engine.searcher()  # open now, so the first query's time is a query's time
+            self.build_seconds = build_searchsvc(docs, self.index_dir)
+        settings = load_settings({}, index_dir=self.index_dir, refresh_interval=1e9, search_time_limit=60.0,
+                                 result_cache_size=0)
+        self.service = open_service(settings, ranking or DEFAULT_RANKING)
+        self.service.backend.view()  # open now, so the first query's time is a query's time
 
     def search(self, text: str) -> list[str]:
         from searchsvc.errors import BadRequest
         from searchsvc.search import SearchRequest
 
         try:
-            result = self.engine.search(SearchRequest(q=text, per_page=TOP_K, facets=False, suggest=False))
+            result = self.service.search(SearchRequest(q=text, per_page=TOP_K, facets=False, suggest=False))
         except BadRequest:
             return []
         return [h.id for h in result.hits]
 
     def close(self) -> None:
-        self.engine.close()
-        if self._patched is not None:
-            from searchsvc.search import engine as engine_module
-
-            engine_module.weighting = self._patched
+        self.service.close()
 
 
 # -- SQLite FTS5 -------------------------------------------------------------------

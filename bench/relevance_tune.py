@@ -1,7 +1,8 @@
 """Try many ranking settings against the tuning half of the query sets, in one process.
 
-The index is built once (or taken from the cache); each setting only changes the query
-plan (`Ranking`) or the BM25F weighting, so trying one costs one pass over the queries.
+The index is built once (or taken from the cache); each setting is one `Ranking` (query
+plan boosts and BM25F parameters) passed to the service, so trying one costs one pass
+over the queries.
 
     flock /tmp/heavy.lock .venv/bin/python bench/relevance_tune.py --grid 'exact_boost=0.5,1,2' \\
         --grid 'bm25:K1=0.9,1.2'
@@ -21,9 +22,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from relevance import DEFAULT_CACHE, DEFAULT_DATA, SIZES, evaluate, make_searchsvc, parse_assignments  # noqa: E402
+from relevance import (  # noqa: E402
+    DEFAULT_CACHE, DEFAULT_DATA, SIZES, evaluate, make_searchsvc, parse_assignments, ranking_from,
+)
 from relevance_data import load_collection, variants  # noqa: E402
 from relevance_engines import BASELINES  # noqa: E402
+
+from searchsvc.search.ranking import Ranking  # noqa: E402
+
+
+def setting_ranking(settings: list[str]) -> Ranking:
+    """One grid point (NAME=VALUE, `bm25:` prefixed for BM25F parameters) as a Ranking."""
+    ranking = parse_assignments([s for s in settings if not s.startswith("bm25:")])
+    bm25 = parse_assignments([s[5:] for s in settings if s.startswith("bm25:")])
+    return ranking_from(ranking, bm25)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,31 +45,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--limit", type=int, default=300, help="tuning queries per set (default 300)")
     ap.add_argument("--base", action="append", default=[], metavar="NAME=VALUE",
-                    help="fixed setting; prefix bm25: for weighting parameters")
+                    help="fixed setting: a Ranking field, or bm25:K1|B|title_B|idf|shared_idf")
     ap.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                     help="values to try; several --grid options make a full grid")
     ap.add_argument("--sets", default="xquad,headline")
     ap.add_argument("--baselines", default="", help="also score these baselines first (e.g. fts5,tantivy)")
     args = ap.parse_args(argv)
 
-    coll = load_collection(args.data_dir, args.cache, **SIZES[args.size])
-    sets = args.sets.split(",")
-    queries = {name: [q for q in coll.query_sets[name] if q.split == "tune"][: args.limit] for name in sets}
     axes = []
     for spec in args.grid:
         key, _, values = spec.partition("=")
         axes.append([f"{key}={v}" for v in values.split(",")])
+    combos = list(itertools.product(*axes)) if axes else [()]
+    try:  # every setting checked before the collection loads: a typo should not cost minutes
+        rankings = [setting_ranking([*args.base, *combo]) for combo in combos]
+    except ValueError as exc:
+        ap.error(str(exc))
+
+    coll = load_collection(args.data_dir, args.cache, **SIZES[args.size])
+    sets = args.sets.split(",")
+    queries = {name: [q for q in coll.query_sets[name] if q.split == "tune"][: args.limit] for name in sets}
     for name in filter(None, args.baselines.split(",")):
         engine = BASELINES[name](coll.docs, args.cache, coll.fingerprint())
         cells = [f"{s[:5]}/{v[:3]} {evaluate(engine, s, v, qs).mrr10:.3f}"
                  for s in sets for v, qs in variants(queries[s]).items()]
         engine.close()
         print(f"{'baseline ' + name:60} | {' | '.join(cells)}", flush=True)
-    for combo in itertools.product(*axes) if axes else [()]:
+    for combo, ranking in zip(combos, rankings):
         settings = [*args.base, *combo]
-        ranking = parse_assignments([s for s in settings if not s.startswith("bm25:")])
-        bm25 = parse_assignments([s[5:] for s in settings if s.startswith("bm25:")])
-        engine = make_searchsvc(coll, args.cache, ranking, bm25)
+        engine = make_searchsvc(coll, args.cache, ranking)
         cells, times = [], []
         started = time.perf_counter()
         for name in sets:
