@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# `make check` is the quick everyday run (no tests marked slow, no browser set-up);
+# `make check` is the quick everyday run: no tests marked slow, none that start a server
+# process or drive the browser, and no browser set-up;
 # `make test` is the whole suite, which CI runs.
 .PHONY: run test check install install-test browser axe screenshots index clean
 
@@ -50,7 +51,7 @@ test: install-test browser axe
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: install-test
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not slow and not server and not browser" $(PYTEST_ARGS)
 
 # The page at phone and desktop widths, light and dark, into docs/screenshots/.
 screenshots: install-test browser axe
