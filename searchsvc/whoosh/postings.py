@@ -97,6 +97,11 @@ def _open_flat(leaf) -> FlatPostings | None:
     return FlatPostings.open(folder, segment.segment_id())
 
 
+def _flat_postings(flat: FlatPostings, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    found = flat.postings(fieldname, btext)
+    return found if found is not None else (_EMPTY_IDS, _EMPTY_TF)
+
+
 def _segment_key(leaf) -> str:
     """Which segment of which index folder (segment ids are only unique within an index)."""
     segment = leaf.segment()
@@ -152,17 +157,14 @@ class IndexArrays:
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
         for (leaf, offset), key, flat in zip(self.leaves, self._keys, self._flat):
-            if flat is not None:  # memory-mapped: cheap enough to read again than to cache
-                found = flat.postings(fieldname, btext)
-                block_ids, block_tf = found if found is not None else (_EMPTY_IDS, _EMPTY_TF)
-            else:
-                # Absent terms are cached too (as empty arrays): looking a term up in a
-                # segment's term index was a third of the time of a whole search at 84k.
-                block_ids, block_tf = _POSTINGS.get(
-                    (key, fieldname, btext),
-                    lambda leaf=leaf: _leaf_postings(leaf, fieldname, btext, field.format)
-                    if (fieldname, btext) in leaf else (_EMPTY_IDS, _EMPTY_TF),
-                )
+            # Absent terms are cached too (as empty arrays): looking a term up in a
+            # segment's term index was a third of the time of a whole search at 84k.
+            block_ids, block_tf = _POSTINGS.get(
+                (key, fieldname, btext),
+                lambda leaf=leaf, flat=flat: _flat_postings(flat, fieldname, btext) if flat is not None
+                else _leaf_postings(leaf, fieldname, btext, field.format) if (fieldname, btext) in leaf
+                else (_EMPTY_IDS, _EMPTY_TF),
+            )
             if not len(block_ids):
                 continue
             ids.append(block_ids + offset if offset else block_ids)
