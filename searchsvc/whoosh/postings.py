@@ -26,6 +26,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .flatpostings import FlatPostings
+
 # Whoosh stores each field length as one byte (a lossy log scale); scoring sees
 # the decoded value, so decode through the same table.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -84,6 +86,22 @@ _FREQUENCIES = _SegmentCache(max_bytes=16 << 20, size=lambda value: 200)
 _VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(terms) + 256)
 
 
+# Memory maps of segments' flat postings (flatpostings.py); an entry is a few small objects.
+_FLAT = _SegmentCache(max_bytes=1 << 20, size=lambda value: 1024)
+
+
+def _open_flat(leaf) -> FlatPostings | None:
+    segment, folder = leaf.segment(), getattr(leaf.storage(), "folder", None)
+    if segment is None or folder is None:
+        return None
+    return FlatPostings.open(folder, segment.segment_id())
+
+
+def _flat_postings(flat: FlatPostings, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    found = flat.postings(fieldname, btext)
+    return found if found is not None else (_EMPTY_IDS, _EMPTY_TF)
+
+
 def _segment_key(leaf) -> str:
     """Which segment of which index folder (segment ids are only unique within an index)."""
     segment = leaf.segment()
@@ -99,6 +117,8 @@ class IndexArrays:
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers()) if not self.reader.is_atomic() else [(self.reader, 0)]
         self._keys = [_segment_key(leaf) for leaf, _offset in self.leaves]
+        self._flat = [_FLAT.get(("flat", key), lambda leaf=leaf: (_open_flat(leaf),))[0]
+                      for (leaf, _offset), key in zip(self.leaves, self._keys)]
         self.doc_count = self.reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
@@ -136,13 +156,14 @@ class IndexArrays:
         btext = field.to_bytes(text)
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for (leaf, offset), key in zip(self.leaves, self._keys):
+        for (leaf, offset), key, flat in zip(self.leaves, self._keys, self._flat):
             # Absent terms are cached too (as empty arrays): looking a term up in a
             # segment's term index was a third of the time of a whole search at 84k.
             block_ids, block_tf = _POSTINGS.get(
                 (key, fieldname, btext),
-                lambda leaf=leaf: _leaf_postings(leaf, fieldname, btext, field.format)
-                if (fieldname, btext) in leaf else (_EMPTY_IDS, _EMPTY_TF),
+                lambda leaf=leaf, flat=flat: _flat_postings(flat, fieldname, btext) if flat is not None
+                else _leaf_postings(leaf, fieldname, btext, field.format) if (fieldname, btext) in leaf
+                else (_EMPTY_IDS, _EMPTY_TF),
             )
             if not len(block_ids):
                 continue
@@ -190,9 +211,10 @@ class IndexArrays:
             return 0
         btext = self.reader.schema[fieldname].to_bytes(text)
         return sum(
+            flat.doc_frequency(fieldname, btext) if flat is not None else
             _FREQUENCIES.get((key, fieldname, btext),
                              lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
-            for (leaf, _offset), key in zip(self.leaves, self._keys)
+            for (leaf, _offset), key, flat in zip(self.leaves, self._keys, self._flat)
         )
 
     def _vocabularies(self, fieldname: str) -> list[frozenset[str]]:

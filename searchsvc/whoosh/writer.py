@@ -44,6 +44,7 @@ from whoosh.writing import SegmentWriter
 from ..indexing.target import ChunkResult
 from ..ingest import Document, SkipFile, doc_id, read_document
 from .analyzers import _SyllableTokenizer, analyzed
+from .flatpostings import FlatPostingsWriter
 from .schema import document_fields
 
 # Bytes per kept posting and per distinct term, fitted with tracemalloc on
@@ -245,6 +246,7 @@ class BulkSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         fw = self.fieldwriter
+        flat_out = FlatPostingsWriter()
         try:
             for fieldname in sorted(self.pool.fields):
                 terms = self.pool.fields[fieldname]
@@ -264,9 +266,13 @@ class BulkSegmentWriter(SegmentWriter):
                         docnum = flat[i]
                         add(docnum, flat[i + 1], flat[i + 2] or b"", dfl(docnum))
                     finish_term()
+                    flat_out.add(fieldname, tbytes, flat)
                 fw.finish_field()
                 terms.clear()  # free memory as we go
             fw.close()
+            folder = getattr(self.storage, "folder", None)
+            if folder is not None:  # an index on disk: the same postings, ready to memory-map
+                flat_out.save(folder, self.newsegment.segment_id())
         finally:
             if pdr is not None:
                 pdr.close()

@@ -1,0 +1,110 @@
+"""Posting lists as flat NumPy arrays beside each segment, read by memory-mapping.
+
+Whoosh keeps a posting list as pickled blocks of 128 postings; reading a common
+syllable's list cold means one unpickle per block (hundreds per term at 84k
+articles) before NumPy sees a number.  The bulk writer (writer.py) therefore also
+writes, for each segment it writes, the same postings as four arrays:
+
+    <segment>.flatkeys.npy   uint64, sorted: a 64-bit hash of (field, term) per term
+    <segment>.flatspan.npy   uint32 (terms x 2): where the term's postings start, how many
+    <segment>.flatids.npy    uint32: docnums within the segment, ascending per term
+    <segment>.flattf.npy     float32: the posting weights (Whoosh stores them as float32 too)
+
+so a cold posting list costs a binary search and a page-in.  The files carry the
+segment's name, so Whoosh deletes them with the segment (index.clean_files).  A
+segment without them (written by Whoosh's own writer) is read the Whoosh way.
+
+A hash stands for the term: two terms of one segment with the same 64-bit hash
+would need ~4 billion terms for an even chance; the writer checks there is none
+in what it writes, and a looked-up term that is absent but shares a hash with a
+present one has a chance of about (terms / 2**64) per lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+SUFFIXES = {"keys": ".flatkeys.npy", "span": ".flatspan.npy", "ids": ".flatids.npy", "tf": ".flattf.npy"}
+
+
+def term_key(fieldname: str, tbytes: bytes) -> int:
+    """The 64-bit hash standing for a term of a field."""
+    digest = hashlib.blake2b(tbytes, digest_size=8, person=fieldname.encode("utf-8")[:16]).digest()
+    return int.from_bytes(digest, "little")
+
+
+class FlatPostingsWriter:
+    """Collects one segment's postings, field by field and term by term, then saves them."""
+
+    def __init__(self) -> None:
+        self._keys = array("Q")
+        self._starts = array("I")
+        self._counts = array("I")
+        self._ids = array("I")
+        self._tf = array("f")
+
+    def add(self, fieldname: str, tbytes: bytes, flat: list) -> None:
+        """One term's postings as the bulk writer pools them: [docnum, weight, value, ...]."""
+        self._keys.append(term_key(fieldname, tbytes))
+        self._starts.append(len(self._ids))
+        self._counts.append(len(flat) // 3)
+        self._ids.extend(flat[0::3])
+        self._tf.extend(flat[1::3])
+
+    def save(self, folder: str, segment_name: str) -> None:
+        keys = np.frombuffer(self._keys, dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
+            return  # a hash collision within the segment: leave it to be read the Whoosh way
+        span = np.stack([np.frombuffer(self._starts, dtype=np.uint32)[order],
+                         np.frombuffer(self._counts, dtype=np.uint32)[order]], axis=1)
+        arrays = {"keys": keys, "span": span, "ids": np.frombuffer(self._ids, dtype=np.uint32),
+                  "tf": np.frombuffer(self._tf, dtype=np.float32)}
+        # `keys` last: a segment whose keys file exists has the other three complete.
+        for kind in ("span", "ids", "tf", "keys"):
+            np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
+
+
+@dataclass(frozen=True)
+class FlatPostings:
+    """One segment's flat postings, memory-mapped (pages are read when a term is)."""
+
+    keys: np.ndarray
+    span: np.ndarray
+    ids: np.ndarray
+    tf: np.ndarray
+
+    @classmethod
+    def open(cls, folder: str, segment_name: str) -> FlatPostings | None:
+        paths = {kind: os.path.join(folder, segment_name + suffix) for kind, suffix in SUFFIXES.items()}
+        if not os.path.exists(paths["keys"]):
+            return None
+        # Plain arrays over the mapped files: slicing a np.memmap makes a memmap object
+        # per slice, which cost more than the postings it held in a profile of cold queries.
+        return cls(**{kind: np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
+                      for kind, path in paths.items()})
+
+    def _find(self, fieldname: str, tbytes: bytes) -> int | None:
+        key = np.uint64(term_key(fieldname, tbytes))
+        i = int(np.searchsorted(self.keys, key))
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def postings(self, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """(docnums as int64, weights as float64) of the term, or None when the segment lacks it."""
+        i = self._find(fieldname, tbytes)
+        if i is None:
+            return None
+        start, count = (int(v) for v in self.span[i])
+        return (self.ids[start:start + count].astype(np.int64),
+                self.tf[start:start + count].astype(np.float64))
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        """Documents holding the term, deleted ones included (as Whoosh counts)."""
+        i = self._find(fieldname, tbytes)
+        return 0 if i is None else int(self.span[i][1])
