@@ -580,6 +580,9 @@ def run_size(args, size: int | None) -> dict:
                 log(f"  {engine} HTTP {clients} client(s): {r['rps']:.1f} req/s, p50 {percentile(lat, 50):.1f} "
                     f"p95 {percentile(lat, 95):.1f} ms, {r['errors']} errors, {r['timed_out']} timed out, "
                     f"RSS {'/'.join(f'{b / 2**20:.0f}' for b in r['rss'])} MB")
+    out = args.work / f"cold-result-{tag}.json"  # every query's time, per engine and run
+    out.write_text(json.dumps(res, ensure_ascii=False))
+    log(f"  per-query results: {out}")
     return res
 
 
@@ -601,11 +604,14 @@ def report(res: dict, rows: list[dict]) -> str:
     p95s: dict[tuple[str, str], float] = {}
 
     def add(engine, run, values, rps="", errors="", timed_out="", rss=""):
+        """One row; `rss` is a string of MB figures ('412' or '38/412/405')."""
         p95s[(engine, run)] = percentile(values, 95)
         lines.append(f"| {engine} | {run} | {len(values)} | {_stats(values)} | {rps} | {errors} | {timed_out} | {rss} |")
         rows.append({"size": res["size"], "engine": engine, "run": run, "queries": len(values),
                      **{f"p{p}": percentile(values, p) for p in (50, 95, 99)}, "max": max(values),
-                     "rps": rps or None, "errors": errors if errors != "" else None, "rss_mb": rss or None})
+                     "rps": float(rps) if rps else None, "errors": errors if errors != "" else None,
+                     "timed_out": timed_out if timed_out != "" else None,
+                     "rss_mb": [int(x) for x in rss.split("/")] if rss else None})
 
     for engine, data in res["engines"].items():
         cold = [r["ms"] for r in data["cold"]]
@@ -657,16 +663,16 @@ def report(res: dict, rows: list[dict]) -> str:
     if "searchsvc" in res["engines"]:
         other = {e: {r["q"]: r for r in d["cold"]} for e, d in res["engines"].items() if e != "searchsvc"}
         lines += ["", f"{SLOWEST} slowest cold queries of searchsvc in process:", "",
-                  "| ms | kind | total | query | " + " | ".join(f"{e} ms" for e in other) + " |",
+                  "| ms | kind | total | query |" + "".join(f" {e} ms |" for e in other),
                   "|---:|---|---:|---|" + "---:|" * len(other)]
         for r in sorted(res["engines"]["searchsvc"]["cold"], key=lambda r: -r["ms"])[:SLOWEST]:
             q = r["q"] if len(r["q"]) <= 90 else r["q"][:87] + "..."
             q = q.replace("|", "\\|")
             total = r.get("total")
             total = f"{total:,}" if total is not None else r.get("error", "error")
-            cells = " | ".join(_ms(other[e][r["q"]]["ms"]) if r["q"] in other[e] else "-" for e in other)
+            cells = "".join(f" {_ms(other[e][r['q']]['ms']) if r['q'] in other[e] else '-'} |" for e in other)
             lines.append(f"| {_ms(r['ms'])} | {r['kind']} | {total}{' (timed out)' if r.get('timed_out') else ''} "
-                         f"| {q} | {cells} |")
+                         f"| {q} |{cells}")
 
     if "searchsvc" in res["engines"]:
         cold = [r["ms"] for r in res["engines"]["searchsvc"]["cold"]]
