@@ -296,6 +296,34 @@ def rss_now(pid: int | str = "self") -> tuple[int, int]:
     return vals.get("VmRSS", 0), vals.get("VmHWM", 0)
 
 
+# Where a search's time goes: (label, file suffix, function) whose cumulative time is shown.
+# Indented ones are part of the one above; "all callers" ones are spread over several.
+PHASES = (
+    ("matching (Evaluator.run: plan -> masks and scores)", "whoosh/evaluate.py", "run"),
+    ("posting lists, all callers (IndexArrays.postings)", "whoosh/postings.py", "postings"),
+    ("  not cached yet: _leaf_postings (Whoosh blocks, unpickle)", "whoosh/postings.py", "_leaf_postings"),
+    ("positions, all callers (IndexArrays.positions)", "whoosh/postings.py", "positions"),
+    ("stored fields of the hits (backend._stored)", "whoosh/backend.py", "_stored"),
+    ("facets", "whoosh/backend.py", "_facets"),
+    ("hits: title highlight + snippet (SearchService._hit)", "search/service.py", "_hit"),
+    ("tokenize, all callers (mostly snippets)", "analysis/tokenize.py", "tokenize"),
+    ("did-you-mean: suggest()", "search/suggest.py", "suggest"),
+    ("  pair counts (IndexVocabulary.adjacent)", "whoosh/vocabulary.py", "adjacent"),
+    ("  one-edit variants (terms_within_one_edit)", "whoosh/postings.py", "terms_within_one_edit"),
+    ("did-you-mean: check and capitals (_as_written)", "search/service.py", "_as_written"),
+)
+
+
+def profile_phases(stats: pstats.Stats, total: float) -> str:
+    """Cumulative seconds of the PHASES functions (recursion counted once, as pstats does)."""
+    lines = [f"{'where (cumulative, under cProfile)':60} {'s':>7} {'share':>6}"]
+    for label, suffix, func in PHASES:
+        cum = sum(v[3] for (file, _line, name), v in stats.stats.items()
+                  if name == func and file.endswith(suffix))
+        lines.append(f"{label:60} {cum:7.2f} {cum / total:6.0%}")
+    return "\n".join(lines)
+
+
 def worker(args) -> int:
     """One engine in this (fresh) process: the cold list once each, then the warm mix."""
     cold = [tuple(line.split("\t", 1)) for line in args.query_file.read_text("utf-8").splitlines()
@@ -308,12 +336,13 @@ def worker(args) -> int:
         prof = cProfile.Profile()
         t0 = time.perf_counter()
         prof.enable()
-        for _, q in cold[:args.profile]:
+        for _, q in [c for c in cold if args.profile_kind in (None, c[0])][:args.profile]:
             search(q)
         prof.disable()
         out["profile_seconds"] = time.perf_counter() - t0
         text = io.StringIO()
         stats = pstats.Stats(prof, stream=text)
+        text.write(profile_phases(stats, out["profile_seconds"]) + "\n\n")
         stats.sort_stats("cumulative").print_stats(25)
         text.write("\n-- by own time --\n")
         stats.sort_stats("tottime").print_stats(25)
@@ -538,7 +567,8 @@ def run_size(args, size: int | None) -> dict:
         out = args.work / "cold-profile.json"
         note = drop_caches() if args.drop_caches else "not asked"
         subprocess.run([PY, __file__, "--worker", "searchsvc", "--target", str(paths["searchsvc"]),
-                        "--query-file", str(qfile), "--out", str(out), "--profile", str(args.profile)], check=True)
+                        "--query-file", str(qfile), "--out", str(out), "--profile", str(args.profile)]
+                       + (["--profile-kind", args.profile_kind] if args.profile_kind else []), check=True)
         prof = json.loads(out.read_text())
         res["profile"] = prof
         log(f"  profile: first {args.profile} cold queries in {prof['profile_seconds']:.1f} s under cProfile "
@@ -715,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="empty the OS page cache before each in-process run (needs root, and a machine that allows it)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="first run the first N cold queries of searchsvc under cProfile in a fresh process")
+    ap.add_argument("--profile-kind", choices=SHARES, help="with --profile: only queries of this kind")
     ap.add_argument("--profile-only", action="store_true", help="with --profile: stop after the profile")
     ap.add_argument("--json", type=Path, help="also write the table rows as JSON here")
     # worker modes (internal)
@@ -747,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
         size = None if token.strip() == "full" else int(token)
         res = run_size(args, size)
         if "profile" in res:
-            print(f"\ncProfile, first {args.profile} cold queries of searchsvc ({res['size']}), "
+            print(f"\ncProfile, first {args.profile} cold {args.profile_kind or ''} queries of searchsvc ({res['size']}), "
                   f"{res['profile']['profile_seconds']:.1f} s under the profiler:\n")
             print(res["profile"]["profile"])
         if res["engines"] or res["http"]:
