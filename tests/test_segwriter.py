@@ -91,7 +91,9 @@ def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
                         lambda *a, **kw: original(*a, **{**kw, "files_per_proc": 1, "chunk": 5}))
     one = index_corpus(FIXTURE_CORPUS, tmp_path / "one", procs=1)
     two = index_corpus(FIXTURE_CORPUS, tmp_path / "two", procs=2)
-    assert len(list(store.current_generation(tmp_path / "two").glob("*.pst"))) == 2
+    # Usually one segment per worker; on a loaded machine a worker that starts after the
+    # other has taken every chunk writes none (seen in CI).  The contents must match either way.
+    assert 1 <= len(list(store.current_generation(tmp_path / "two").glob("*.pst"))) <= 2
     assert (one.added, one.skipped, one.documents) == (two.added, two.skipped, two.documents)
     a = _dump(store.current_generation(tmp_path / "one"))
     b = _dump(store.current_generation(tmp_path / "two"))
