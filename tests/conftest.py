@@ -121,6 +121,23 @@ def engine(fixture_index) -> Iterator[SearchService]:
     eng.close()
 
 
+@pytest.fixture(scope="session")
+def churned_index_dir(tmp_path_factory) -> Path:
+    """The sample corpus indexed, then one file changed and one deleted, indexed again: an
+    index with several segments and deleted documents whose postings are still on disk."""
+    root = tmp_path_factory.mktemp("churned")
+    corpus, index_dir = root / "corpus", root / "index"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    index_corpus(corpus, index_dir)
+    txt = sorted((corpus / "vntc").rglob("*.txt"))
+    txt[0].unlink()
+    txt[1].write_text("Biến đổi khí hậu ở Cao Bằng\n\nNghị quyết 57-NQ/TW về khoa học, hoà bình.\n",
+                      encoding="utf-8")
+    summary = index_corpus(corpus, index_dir)
+    assert (summary.updated, summary.deleted) == (1, 1)
+    return index_dir
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the fixture corpus for tests that add, change and delete files."""

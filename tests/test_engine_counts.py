@@ -62,20 +62,9 @@ def _assert_same(searcher, q: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def churned_index(tmp_path_factory):
-    """The sample corpus indexed, then one file changed and one deleted, indexed again."""
-    root = tmp_path_factory.mktemp("churned")
-    corpus, index_dir = root / "corpus", root / "index"
-    shutil.copytree(SAMPLE_CORPUS, corpus)
-    index_corpus(corpus, index_dir)
-    txt = sorted((corpus / "vntc").rglob("*.txt"))
-    txt[0].unlink()
-    changed = txt[1]
-    changed.write_text("Biến đổi khí hậu ở Cao Bằng\n\nNghị quyết 57-NQ/TW về khoa học, hoà bình.\n",
-                       encoding="utf-8")
-    summary = index_corpus(corpus, index_dir)
-    assert (summary.updated, summary.deleted) == (1, 1)
-    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)))
+def churned_index(churned_index_dir):
+    """A searcher over the sample corpus indexed twice (several segments, deletions)."""
+    ix = whoosh_index.open_dir(str(store.current_generation(churned_index_dir)))
     with ix.searcher(weighting=weighting(DEFAULT_RANKING)) as searcher:
         assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
         yield searcher

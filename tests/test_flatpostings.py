@@ -7,8 +7,6 @@ docnums, the same weights and the same document frequency as Whoosh's own reader
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
@@ -18,21 +16,10 @@ from searchsvc.whoosh import store
 from searchsvc.whoosh.flatpostings import SUFFIXES, FlatPostings
 from searchsvc.whoosh.postings import IndexArrays, _leaf_postings
 
-from .conftest import SAMPLE_CORPUS, index_corpus
-
 
 @pytest.fixture(scope="module")
-def churned(tmp_path_factory):
-    root = tmp_path_factory.mktemp("flat")
-    corpus, index_dir = root / "corpus", root / "index"
-    shutil.copytree(SAMPLE_CORPUS, corpus)
-    index_corpus(corpus, index_dir)
-    txt = sorted((corpus / "vntc").rglob("*.txt"))
-    txt[0].unlink()
-    txt[1].write_text("Biến đổi khí hậu ở Cao Bằng\n\nNghị quyết 57-NQ/TW, hoà bình.\n", encoding="utf-8")
-    summary = index_corpus(corpus, index_dir)
-    assert (summary.updated, summary.deleted) == (1, 1)
-    generation = store.current_generation(index_dir)
+def churned(churned_index_dir):
+    generation = store.current_generation(churned_index_dir)
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         yield generation, searcher
 
