@@ -692,6 +692,26 @@ def report(res: dict, rows: list[dict]) -> str:
                 cells.append(_ms(percentile([x["ms"] for x in r["rows"] if x["kind"] == kind], 95)))
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
 
+    if res["engines"]:
+        # Caches fill as the list is run: the first quarter is closest to a freshly started server.
+        lines += ["", "cold in process, p50 / p95 (ms) by quarter of the list and by words in the query:", ""]
+        bins = ((1, 3), (4, 5), (6, 10), (11, 1000))
+        lines += ["| engine | " + " | ".join(f"queries {i + 1}/4" for i in range(4)) + " | "
+                  + " | ".join(f"{lo}-{hi} words" if hi < 1000 else f"{lo}+ words" for lo, hi in bins) + " |",
+                  "|---|" + "---:|" * 8]
+        for engine, data in res["engines"].items():
+            cold = data["cold"]
+            quarter = len(cold) // 4 or 1
+            cells = []
+            for i in range(4):
+                part = [r["ms"] for r in cold[i * quarter:(i + 1) * quarter if i < 3 else None]]
+                cells.append(f"{_ms(percentile(part, 50))} / {_ms(percentile(part, 95))}" if part else "-")
+            for lo, hi in bins:
+                part = [r["ms"] for r in cold if lo <= len(r["q"].split()) <= hi]
+                cells.append(f"{_ms(percentile(part, 50))} / {_ms(percentile(part, 95))} ({len(part)})"
+                             if part else "-")
+            lines.append(f"| {engine} | " + " | ".join(cells) + " |")
+
     if "searchsvc" in res["engines"]:
         other = {e: {r["q"]: r for r in d["cold"]} for e, d in res["engines"].items() if e != "searchsvc"}
         lines += ["", f"{SLOWEST} slowest cold queries of searchsvc in process:", "",
