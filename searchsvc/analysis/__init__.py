@@ -12,7 +12,7 @@ from searchsvc.analysis.fold import fold
 from searchsvc.analysis.marks import written_without_marks
 from searchsvc.analysis.normalize import normalize_text
 from searchsvc.analysis.phonology import is_syllable
-from searchsvc.analysis.terms import analyze_fields, pair_term
+from searchsvc.analysis.terms import analyze_fields, pair_term, written_pairs
 from searchsvc.analysis.tokenize import CODE, DATE, NUMBER, WORD, Token, tokenize
 from searchsvc.analysis.tones import place_tone
 
@@ -29,5 +29,6 @@ __all__ = [
     "pair_term",
     "place_tone",
     "tokenize",
+    "written_pairs",
     "written_without_marks",
 ]

@@ -65,6 +65,25 @@ def pair_rows(tokens: Iterable[Token]) -> list[Row]:
     return rows
 
 
+def written_pairs(tokens: Iterable[Token]) -> set[str]:
+    """The distinct exact (accented) pairs of adjacent syllables a text writes, where
+    `pair_rows` would pair their folded forms.  Did-you-mean asks how many documents
+    write `hồ chí` rather than `họ chỉ`; the index keeps that count per pair, not a field.
+
+    >>> sorted(written_pairs(tokenize("Hồ Chí Minh. Hồ Chí")))
+    ['chí_minh', 'hồ_chí']
+    """
+    pairs: set[str] = set()
+    prev: Token | None = None
+    for tok in tokens:
+        if tok.kind not in SYLLABLE_KINDS:
+            continue
+        if tok.joined and prev is not None:
+            pairs.add(pair_term(prev.term, tok.term))
+        prev = tok
+    return pairs
+
+
 def pair_terms(tokens: Iterable[Token]) -> list[str]:
     """The pair terms of `tokens`, in order (repeats kept).
 
