@@ -41,17 +41,24 @@ from whoosh import index as whoosh_index
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
+from ..analysis import written_pairs
 from ..indexing.target import ChunkResult
 from ..ingest import Document, SkipFile, doc_id, read_document
 from .analyzers import _SyllableTokenizer, analyzed
 from .flatpostings import FlatPostingsWriter
 from .schema import document_fields
+from .writtenpairs import WrittenPairs, WrittenPairsWriter
 
 # Bytes per kept posting and per distinct term, fitted with tracemalloc on
 # 1,000 VNTC articles (796k postings, 141k terms: 72 MB); used only to decide
 # when to close a segment.
 _POSTING_BYTES = 60
 _TERM_BYTES = 200
+
+# Whose written pairs the segment counts (writtenpairs.py): the body's, the text
+# did-you-mean's pair counts have always been taken from.
+WRITTEN_PAIRS_FIELD = "exact"
+STORED_BODY = "body"  # the same text, stored
 
 
 class _TermPool:
@@ -119,6 +126,7 @@ class BulkSegmentWriter(SegmentWriter):
         # small numbers, so postings point at cached objects instead of new ones.
         self._floats: dict[int, float] = {}
         self._freqbytes: dict[int, bytes] = {}
+        self.written_pairs = WrittenPairsWriter()
 
     def memory_estimate(self) -> int:
         return self.pool.memory_estimate()
@@ -237,9 +245,25 @@ class BulkSegmentWriter(SegmentWriter):
         except ValueError:
             perdocwriter.cancel_doc()
             raise
+        body = fields.get(WRITTEN_PAIRS_FIELD)
+        if isinstance(body, str):  # (tokenized already for the field: analyzed() memoises)
+            self.written_pairs.add_document(written_pairs(analyzed(body).tokens))
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def add_reader(self, reader) -> None:
+        """A merged segment's documents and postings (Whoosh's), and its written-pair counts."""
+        super().add_reader(reader)
+        segment, folder = reader.segment(), getattr(reader.storage(), "folder", None)
+        table = None if segment is None or folder is None else WrittenPairs.open(folder, segment.segment_id())
+        self.written_pairs.add_table(table)
+        if table is not None and reader.has_deletions():
+            # The merge drops deleted documents; so do their counts (their stored bodies remain).
+            for docnum in filter(reader.is_deleted, range(reader.doc_count_all())):
+                body = reader.stored_fields(docnum).get(STORED_BODY)
+                if isinstance(body, str):
+                    self.written_pairs.remove_document(written_pairs(analyzed(body).tokens))
 
     def _flush_segment(self) -> None:
         """Write the pooled postings through the codec, field by field, term by term."""
@@ -273,6 +297,7 @@ class BulkSegmentWriter(SegmentWriter):
             folder = getattr(self.storage, "folder", None)
             if folder is not None:  # an index on disk: the same postings, ready to memory-map
                 flat_out.save(folder, self.newsegment.segment_id())
+                self.written_pairs.save(folder, self.newsegment.segment_id())
         finally:
             if pdr is not None:
                 pdr.close()
