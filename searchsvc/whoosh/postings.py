@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .flatpostings import FlatPostings
+from .writtenpairs import WrittenPairs
 
 # Whoosh stores each field length as one byte (a lossy log scale); scoring sees
 # the decoded value, so decode through the same table.
@@ -86,7 +87,8 @@ _FREQUENCIES = _SegmentCache(max_bytes=16 << 20, size=lambda value: 200)
 _VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(terms) + 256)
 
 
-# Memory maps of segments' flat postings (flatpostings.py); an entry is a few small objects.
+# Memory maps of segments' flat postings (flatpostings.py) and written-pair tables
+# (writtenpairs.py); an entry is a few small objects.
 _FLAT = _SegmentCache(max_bytes=1 << 20, size=lambda value: 1024)
 
 
@@ -95,6 +97,13 @@ def _open_flat(leaf) -> FlatPostings | None:
     if segment is None or folder is None:
         return None
     return FlatPostings.open(folder, segment.segment_id())
+
+
+def _open_written_pairs(leaf) -> WrittenPairs | None:
+    segment, folder = leaf.segment(), getattr(leaf.storage(), "folder", None)
+    if segment is None or folder is None:
+        return None
+    return WrittenPairs.open(folder, segment.segment_id())
 
 
 def _flat_postings(flat: FlatPostings, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +128,8 @@ class IndexArrays:
         self._keys = [_segment_key(leaf) for leaf, _offset in self.leaves]
         self._flat = [_FLAT.get(("flat", key), lambda leaf=leaf: (_open_flat(leaf),))[0]
                       for (leaf, _offset), key in zip(self.leaves, self._keys)]
+        self._written_pairs = [_FLAT.get(("pairs", key), lambda leaf=leaf: (_open_written_pairs(leaf),))[0]
+                               for (leaf, _offset), key in zip(self.leaves, self._keys)]
         self.doc_count = self.reader.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
@@ -216,6 +227,13 @@ class IndexArrays:
                              lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
             for (leaf, _offset), key, flat in zip(self.leaves, self._keys, self._flat)
         )
+
+    def written_pair_count(self, pair: str) -> int | None:
+        """Documents writing the exact pair term `pair` (`hồ_chí`), deleted ones included,
+        from each segment's written-pair table; None when a segment has none."""
+        if any(table is None for table in self._written_pairs):
+            return None
+        return sum(table.count(pair) for table in self._written_pairs)
 
     def _vocabularies(self, fieldname: str) -> list[frozenset[str]]:
         return [
