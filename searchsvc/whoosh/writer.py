@@ -129,7 +129,7 @@ class BulkSegmentWriter(SegmentWriter):
         self.written_pairs = WrittenPairsWriter()
 
     def memory_estimate(self) -> int:
-        return self.pool.memory_estimate()
+        return self.pool.memory_estimate() + self.written_pairs.memory_estimate()
 
     def _plan(self, fieldname: str) -> tuple:
         """(field, how) for a field: 'positions'/'frequency' fast paths, or 'generic'."""

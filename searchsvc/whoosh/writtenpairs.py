@@ -28,6 +28,10 @@ import numpy as np
 
 from .flatpostings import term_key
 
+# Bytes per distinct pair while counting (a str key and a dict entry): 6,000 VNTC articles
+# wrote 486k distinct pairs and raised the indexer's peak RSS by 73 MB.
+_PAIR_BYTES = 150
+
 SUFFIXES = {"keys": ".pairkeys.npy", "counts": ".paircounts.npy"}
 # The hash's "field": pair terms are hashed apart from every field's terms.
 _NAMESPACE = "written_pairs"
@@ -45,6 +49,9 @@ class WrittenPairsWriter:
         counts = self._counts
         for pair in pairs:
             counts[pair] = counts.get(pair, 0) + 1
+
+    def memory_estimate(self) -> int:
+        return _PAIR_BYTES * len(self._counts)
 
     def remove_document(self, pairs: Iterable[str]) -> None:
         """A deleted document of a merged-in segment: its pairs no longer count."""
