@@ -81,6 +81,8 @@ class _SegmentCache:
 # re-read by many queries (`của`, `việt nam`), so they are worth keeping too.
 _SEGMENTS = _SegmentCache(max_bytes=64 << 20)
 _POSTINGS = _SegmentCache(max_bytes=256 << 20)
+# Whole-index document frequencies kept per searcher (about 150 bytes an entry).
+_MAX_FREQUENCIES = 200_000
 # Document frequencies per segment and term, as 1-tuples (about 200 bytes an entry).
 _FREQUENCIES = _SegmentCache(max_bytes=16 << 20, size=lambda value: 200)
 # Term sets for did-you-mean; about 80 bytes a term.
@@ -131,6 +133,8 @@ class IndexArrays:
         self._written_pairs = [_FLAT.get(("pairs", key), lambda leaf=leaf: (_open_written_pairs(leaf),))[0]
                                for (leaf, _offset), key in zip(self.leaves, self._keys)]
         self.doc_count = self.reader.doc_count_all()
+        # Whole-index document frequencies asked already (IDF, accent restoration).
+        self._frequencies: dict[tuple[str, str], int] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
         self._numbers: dict[str, np.ndarray] = {}
@@ -218,15 +222,22 @@ class IndexArrays:
         """Documents holding the term (deleted ones included, as Whoosh counts), from each
         segment's term index, remembered per segment: accent restoration asks about
         dozens of spellings and pairs per query, most of them absent."""
+        known = self._frequencies.get((fieldname, text))
+        if known is not None:
+            return known
         if fieldname not in self.reader.schema:
             return 0
         btext = self.reader.schema[fieldname].to_bytes(text)
-        return sum(
+        n = sum(
             flat.doc_frequency(fieldname, btext) if flat is not None else
             _FREQUENCIES.get((key, fieldname, btext),
                              lambda leaf=leaf: (leaf.doc_frequency(fieldname, btext),))[0]
             for (leaf, _offset), key, flat in zip(self.leaves, self._keys, self._flat)
         )
+        if len(self._frequencies) >= _MAX_FREQUENCIES:
+            self._frequencies.clear()
+        self._frequencies[(fieldname, text)] = n
+        return n
 
     def written_pair_count(self, pair: str) -> int | None:
         """Documents writing the exact pair term `pair` (`hồ_chí`), deleted ones included,

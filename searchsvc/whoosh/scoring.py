@@ -31,10 +31,16 @@ class SyllableBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        if self.shared_idf:
-            fieldname = self.BODY_OF.get(fieldname, fieldname)
-        n = parent.doc_frequency(fieldname, text)
-        total = parent.doc_count_all()
+        n = parent.doc_frequency(self.idf_field(fieldname), text)
+        return self.idf_of(n, parent.doc_count_all())
+
+    def idf_field(self, fieldname: str) -> str:
+        """The field whose document frequency weighs a term of `fieldname`."""
+        return self.BODY_OF.get(fieldname, fieldname) if self.shared_idf else fieldname
+
+    @staticmethod
+    def idf_of(n: int, total: int) -> float:
+        """The IDF of a term in `n` of `total` documents."""
         return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
