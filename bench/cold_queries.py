@@ -286,14 +286,15 @@ def tantivy_build(corpus: Path, folder: Path) -> None:
     print(json.dumps({"documents": len(docs)}))
 
 
-def rss_now(pid: int | str = "self") -> tuple[int, int]:
-    """(VmRSS, VmHWM) in bytes from /proc."""
+def rss_now(pid: int | str = "self") -> tuple[int, int, int]:
+    """(VmRSS, VmHWM, RssAnon) in bytes from /proc.  RssAnon is the process's own memory;
+    the rest of RSS is mapped files (the index's flat postings), shared with the page cache."""
     vals = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(("VmRSS:", "VmHWM:")):
+        if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:")):
             key, value = line.split(":", 1)
             vals[key] = int(value.split()[0]) * 1024
-    return vals.get("VmRSS", 0), vals.get("VmHWM", 0)
+    return vals.get("VmRSS", 0), vals.get("VmHWM", 0), vals.get("RssAnon", 0)
 
 
 # Where a search's time goes: (label, file suffix, function) whose cumulative time is shown.
@@ -359,7 +360,7 @@ def worker(args) -> int:
             r = {"total": None, "error": f"{type(exc).__name__}: {exc}"}
         rows.append({"kind": kind, "q": q, "ms": (time.perf_counter() - t) * 1000, **r})
     out["cold"] = rows
-    out["rss_after_cold"], _ = rss_now()
+    out["rss_after_cold"], _, out["anon_after_cold"] = rss_now()
     warm = load_queries(args.warm)
     passes = []
     for _ in range(1 + args.rounds):  # as benchmark.py: one pass (kept apart), then the measured ones
@@ -370,7 +371,7 @@ def worker(args) -> int:
     out["mix_first"] = passes[:len(warm)]  # the mix's first search in a process that ran the cold list
     out["warm"] = passes[len(warm):]
     out["warm_queries"] = len(warm)
-    out["rss"], out["rss_peak"] = rss_now()
+    out["rss"], out["rss_peak"], out["anon"] = rss_now()
     close()
     args.out.write_text(json.dumps(out, ensure_ascii=False))
     return 0
@@ -465,8 +466,9 @@ def http_once(port: int, queries: list[tuple[str, str]], clients: int) -> dict:
             "timed_out": sum(r["timed_out"] for r in rows)}
 
 
-def server_rss(pid: int) -> list[int]:
-    """RSS of a server process and its children (the forked workers), in bytes."""
+def server_rss(pid: int) -> list[tuple[int, int]]:
+    """(RSS, RSS less mapped files) of a server process and its children (the forked
+    workers), in bytes."""
     import psutil
 
     out = []
@@ -474,7 +476,8 @@ def server_rss(pid: int) -> list[int]:
         parent = psutil.Process(pid)
         for p in [parent] + parent.children(recursive=True):
             try:
-                out.append(p.memory_info().rss)
+                info = p.memory_info()
+                out.append((info.rss, info.rss - info.shared))
             except psutil.Error:
                 pass
     except psutil.Error:
@@ -590,7 +593,7 @@ def run_size(args, size: int | None) -> dict:
         cold = [r["ms"] for r in data["cold"]]
         log(f"  {engine} in process: cold p50 {percentile(cold, 50):.1f} p95 {percentile(cold, 95):.1f} ms, "
             f"warm p95 {percentile(data['warm'], 95):.1f} ms, open {data['open_ms']:.0f} ms, "
-            f"RSS {data['rss'] / 2**20:.0f} MB, caches {note} ({time.perf_counter() - t:.0f} s)")
+            f"RSS {data['rss'] / 2**20:.0f} MB (own {data['anon'] / 2**20:.0f}), caches {note} ({time.perf_counter() - t:.0f} s)")
 
     if args.http:
         for engine in args.engine_list:
@@ -610,7 +613,8 @@ def run_size(args, size: int | None) -> dict:
                 lat = [x["ms"] for x in r["rows"]]
                 log(f"  {engine} HTTP {clients} client(s): {r['rps']:.1f} req/s, p50 {percentile(lat, 50):.1f} "
                     f"p95 {percentile(lat, 95):.1f} ms, {r['errors']} errors, {r['timed_out']} timed out, "
-                    f"RSS {'/'.join(f'{b / 2**20:.0f}' for b in r['rss'])} MB")
+                    f"RSS {'/'.join(f'{b / 2**20:.0f}' for b, _ in r['rss'])} MB "
+                    f"(own {'/'.join(f'{a / 2**20:.0f}' for _, a in r['rss'])})")
     out = args.work / f"cold-result-{tag}.json"  # every query's time, per engine and run
     out.write_text(json.dumps(res, ensure_ascii=False))
     log(f"  per-query results: {out}")
@@ -630,38 +634,43 @@ def _stats(values: list[float]) -> str:
 def report(res: dict, rows: list[dict]) -> str:
     lines = [f"### {res['size']}: {sum(res['kinds'].values())} distinct queries "
              f"({', '.join(f'{k} {v}' for k, v in res['kinds'].items())})", ""]
-    lines += ["| engine | run | queries | p50 ms | p95 ms | p99 ms | max ms | req/s | errors | timed out | RSS MB |",
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += ["| engine | run | queries | p50 ms | p95 ms | p99 ms | max ms | req/s | errors | timed out | RSS MB | own MB |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     p95s: dict[tuple[str, str], float] = {}
 
-    def add(engine, run, values, rps="", errors="", timed_out="", rss=""):
-        """One row; `rss` is a string of MB figures ('412' or '38/412/405')."""
+    def add(engine, run, values, rps="", errors="", timed_out="", rss="", own=""):
+        """One row; `rss` and `own` are strings of MB figures ('412' or '38/412/405')."""
         p95s[(engine, run)] = percentile(values, 95)
-        lines.append(f"| {engine} | {run} | {len(values)} | {_stats(values)} | {rps} | {errors} | {timed_out} | {rss} |")
+        lines.append(f"| {engine} | {run} | {len(values)} | {_stats(values)} | {rps} | {errors} | {timed_out} "
+                     f"| {rss} | {own} |")
         rows.append({"size": res["size"], "engine": engine, "run": run, "queries": len(values),
                      **{f"p{p}": percentile(values, p) for p in (50, 95, 99)}, "max": max(values),
                      "rps": float(rps) if rps else None, "errors": errors if errors != "" else None,
                      "timed_out": timed_out if timed_out != "" else None,
-                     "rss_mb": [int(x) for x in rss.split("/")] if rss else None})
+                     "rss_mb": [int(x) for x in rss.split("/")] if rss else None,
+                     "own_mb": [int(x) for x in own.split("/")] if own else None})
 
     for engine, data in res["engines"].items():
         cold = [r["ms"] for r in data["cold"]]
         errs = sum(r.get("total") is None for r in data["cold"])
         tos = sum(bool(r.get("timed_out")) for r in data["cold"])
         add(engine, "cold, in process", cold, errors=errs, timed_out=tos if engine == "searchsvc" else "",
-            rss=f"{data['rss_after_cold'] / 2**20:.0f}")
+            rss=f"{data['rss_after_cold'] / 2**20:.0f}", own=f"{data['anon_after_cold'] / 2**20:.0f}")
         add(engine, f"mix's first pass, in process ({data['warm_queries']})", data["mix_first"])
         add(engine, f"warm, in process ({data['warm_queries']} x {len(data['warm']) // data['warm_queries']})",
-            data["warm"], rss=f"{data['rss'] / 2**20:.0f}")
+            data["warm"], rss=f"{data['rss'] / 2**20:.0f}", own=f"{data['anon'] / 2**20:.0f}")
     for key, r in res["http"].items():
         engine, clients = key.split("/")
         lat = [x["ms"] for x in r["rows"]]
-        rss = "/".join(f"{b / 2**20:.0f}" for b in r["rss"])
+        rss = "/".join(f"{b / 2**20:.0f}" for b, _ in r["rss"])
+        own = "/".join(f"{a / 2**20:.0f}" for _, a in r["rss"])
         add(engine, f"cold, HTTP {clients} client{'s' if clients != '1' else ''}", lat, rps=f"{r['rps']:.1f}",
-            errors=r["errors"], timed_out=r["timed_out"] if engine == "searchsvc" else "", rss=rss)
+            errors=r["errors"], timed_out=r["timed_out"] if engine == "searchsvc" else "", rss=rss, own=own)
     lines.append("")
     lines.append("RSS: in process, after the cold list and after the warm mix; over HTTP, the server's "
-                 "processes after the run (searchsvc: parent/worker/worker).")
+                 "processes after the run (searchsvc: parent/worker/worker). Own: RSS less mapped "
+                 "files (the index files a process maps are shared with the page cache and every "
+                 "other process reading them).")
     notes = {e: d.get("drop_caches") for e, d in res["engines"].items()}
     lines.append(f"OS file cache before each in-process run: {notes}. Open (ms): "
                  + ", ".join(f"{e} {d['open_ms']:.0f}" for e, d in res["engines"].items()))
