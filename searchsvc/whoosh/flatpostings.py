@@ -71,6 +71,17 @@ class FlatPostingsWriter:
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
 
 
+def map_beside_segment(folder: str, segment_name: str, suffixes: dict[str, str]) -> dict[str, np.ndarray] | None:
+    """The arrays saved beside a segment (kind -> `<segment><suffix>`), memory-mapped; None
+    when the `keys` file, written last, is missing."""
+    paths = {kind: os.path.join(folder, segment_name + suffix) for kind, suffix in suffixes.items()}
+    if not os.path.exists(paths["keys"]):
+        return None
+    # Plain arrays over the mapped files: slicing a np.memmap makes a memmap object
+    # per slice, which cost more than the postings it held in a profile of cold queries.
+    return {kind: np.asarray(np.load(path, mmap_mode="r", allow_pickle=False)) for kind, path in paths.items()}
+
+
 @dataclass(frozen=True)
 class FlatPostings:
     """One segment's flat postings, memory-mapped (pages are read when a term is)."""
@@ -82,13 +93,8 @@ class FlatPostings:
 
     @classmethod
     def open(cls, folder: str, segment_name: str) -> FlatPostings | None:
-        paths = {kind: os.path.join(folder, segment_name + suffix) for kind, suffix in SUFFIXES.items()}
-        if not os.path.exists(paths["keys"]):
-            return None
-        # Plain arrays over the mapped files: slicing a np.memmap makes a memmap object
-        # per slice, which cost more than the postings it held in a profile of cold queries.
-        return cls(**{kind: np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
-                      for kind, path in paths.items()})
+        arrays = map_beside_segment(folder, segment_name, SUFFIXES)
+        return None if arrays is None else cls(**arrays)
 
     def _find(self, fieldname: str, tbytes: bytes) -> int | None:
         key = np.uint64(term_key(fieldname, tbytes))

@@ -94,18 +94,12 @@ _VOCABULARIES = _SegmentCache(max_bytes=128 << 20, size=lambda terms: 80 * len(t
 _FLAT = _SegmentCache(max_bytes=1 << 20, size=lambda value: 1024)
 
 
-def _open_flat(leaf) -> FlatPostings | None:
+def _open_beside(leaf, kind):
+    """`kind` (FlatPostings or WrittenPairs) of the leaf's segment, or None (in memory, or not written)."""
     segment, folder = leaf.segment(), getattr(leaf.storage(), "folder", None)
     if segment is None or folder is None:
         return None
-    return FlatPostings.open(folder, segment.segment_id())
-
-
-def _open_written_pairs(leaf) -> WrittenPairs | None:
-    segment, folder = leaf.segment(), getattr(leaf.storage(), "folder", None)
-    if segment is None or folder is None:
-        return None
-    return WrittenPairs.open(folder, segment.segment_id())
+    return kind.open(folder, segment.segment_id())
 
 
 def _flat_postings(flat: FlatPostings, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -128,9 +122,9 @@ class IndexArrays:
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers()) if not self.reader.is_atomic() else [(self.reader, 0)]
         self._keys = [_segment_key(leaf) for leaf, _offset in self.leaves]
-        self._flat = [_FLAT.get(("flat", key), lambda leaf=leaf: (_open_flat(leaf),))[0]
+        self._flat = [_FLAT.get(("flat", key), lambda leaf=leaf: (_open_beside(leaf, FlatPostings),))[0]
                       for (leaf, _offset), key in zip(self.leaves, self._keys)]
-        self._written_pairs = [_FLAT.get(("pairs", key), lambda leaf=leaf: (_open_written_pairs(leaf),))[0]
+        self._written_pairs = [_FLAT.get(("pairs", key), lambda leaf=leaf: (_open_beside(leaf, WrittenPairs),))[0]
                                for (leaf, _offset), key in zip(self.leaves, self._keys)]
         self.doc_count = self.reader.doc_count_all()
         # Whole-index document frequencies asked already (IDF, accent restoration).

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .flatpostings import term_key
+from .flatpostings import map_beside_segment, term_key
 
 # Bytes per distinct pair while counting (a str key and a dict entry): 6,000 VNTC articles
 # wrote 486k distinct pairs and raised the indexer's peak RSS by 73 MB.
@@ -97,11 +97,8 @@ class WrittenPairs:
 
     @classmethod
     def open(cls, folder: str, segment_name: str) -> WrittenPairs | None:
-        paths = {kind: os.path.join(folder, segment_name + suffix) for kind, suffix in SUFFIXES.items()}
-        if not os.path.exists(paths["keys"]):
-            return None
-        return cls(**{kind: np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
-                      for kind, path in paths.items()})
+        arrays = map_beside_segment(folder, segment_name, SUFFIXES)
+        return None if arrays is None else cls(**arrays)
 
     def count(self, pair: str) -> int:
         """Documents of the segment writing `pair` (a `written_pairs` term)."""
