@@ -13,7 +13,7 @@ from .search.ranking import DEFAULT_RANKING, Ranking
 from .search.service import SearchService
 from .settings import Settings
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "opensearch")
 
 
 def _unknown(settings: Settings) -> SearchServiceError:
@@ -26,6 +26,10 @@ def open_target(settings: Settings) -> IndexTarget:
         from .whoosh.target import WhooshTarget
 
         return WhooshTarget(settings.index_dir, procs=settings.index_procs, limitmb=settings.index_limitmb)
+    if settings.backend == "opensearch":
+        from .opensearch.target import OpenSearchTarget
+
+        return OpenSearchTarget(settings)
     raise _unknown(settings)
 
 
@@ -34,6 +38,10 @@ def open_backend(settings: Settings, ranking: Ranking = DEFAULT_RANKING) -> Sear
         from .whoosh.backend import WhooshBackend
 
         return WhooshBackend(settings.index_dir, ranking=ranking, refresh_interval=settings.refresh_interval)
+    if settings.backend == "opensearch":
+        from .opensearch.backend import OpenSearchBackend
+
+        return OpenSearchBackend(settings, ranking=ranking)
     raise _unknown(settings)
 
 

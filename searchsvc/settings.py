@@ -33,10 +33,25 @@ class Settings:
     approximate_below: int = 10
     sources: str = ""
     display_names: str = ""
+    opensearch_url: str = ""
+    opensearch_index: str = "searchsvc"
+    opensearch_user: str = ""
+    opensearch_password: str = ""
+    opensearch_api_key: str = ""
+    opensearch_verify_certs: bool = True
+    opensearch_ca_certs: str = ""
+    opensearch_timeout: float = 30.0
+    opensearch_retries: int = 3
+    opensearch_shards: int = 1
+    opensearch_replicas: int = 1
+    opensearch_bulk_docs: int = 500
+    opensearch_bulk_threads: int = 2
+    opensearch_grace: float = 300.0
 
 
 HELP: dict[str, str] = {
-    "backend": "Engine that holds the documents and answers searches: whoosh (an index folder on this machine).",
+    "backend": "Engine that holds the documents and answers searches: whoosh (an index folder on this"
+               " machine) or opensearch (a cluster; see the opensearch_* settings).",
     "corpus_dir": "Folder of press releases (.txt, .html, .htm) to index.",
     "index_dir": "Folder that holds the Whoosh index generations.",
     "max_file_bytes": "Files larger than this are skipped (and reported).",
@@ -62,6 +77,22 @@ HELP: dict[str, str] = {
                " fetch before each reindex. Empty: no fetching.",
     "display_names": "TOML file of display names for sources and categories ([source] and [category]"
                      " tables: stored value = name shown); empty: the built-in names only.",
+    "opensearch_url": "OpenSearch node URLs, comma-separated (backend opensearch).",
+    "opensearch_index": "Alias the service searches; each rebuild creates a concrete index <alias>-<time>"
+                        " and switches the alias to it.",
+    "opensearch_user": "User for HTTP basic authentication to the cluster (empty: none).",
+    "opensearch_password": "Password for opensearch_user.",
+    "opensearch_api_key": "API key (base64 id:key) sent as `Authorization: ApiKey ...`; replaces user/password.",
+    "opensearch_verify_certs": "Verify the cluster's TLS certificate (https URLs).",
+    "opensearch_ca_certs": "CA bundle file for the cluster's certificate (empty: the system's).",
+    "opensearch_timeout": "Seconds a request to the cluster may take before it is retried on another node.",
+    "opensearch_retries": "Times a request is retried on another node after a connection error or timeout.",
+    "opensearch_shards": "Primary shards of a newly built index.",
+    "opensearch_replicas": "Replicas of each shard once a rebuild is published (none while it is built).",
+    "opensearch_bulk_docs": "Documents per bulk request when indexing into the cluster.",
+    "opensearch_bulk_threads": "Bulk requests in flight at once when indexing into the cluster.",
+    "opensearch_grace": "Seconds an index replaced by a rebuild is kept (searches that started on it finish)"
+                        " before it is deleted.",
 }
 
 

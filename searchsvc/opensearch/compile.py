@@ -1,0 +1,152 @@
+"""Compile a neutral plan (search/plan.py) into the OpenSearch query DSL.
+
+The tree keeps its shape, clause for clause, so a document matches here exactly
+when it matches in the Whoosh backend (whoosh/compile.py):
+
+* `Term` -> `term` (the field holds searchsvc's own terms, so no analysis is involved);
+* `Phrase` -> `match_phrase` split on spaces only;
+* `Sequence` (an unscored position check across fields that share positions: the
+  exact and folded views of one text) -> `span_near` over `field_masking_span`s;
+* `Bool` -> `bool`; without a `must`, at least one `should` must match, as in the plan;
+* `CommonTerms` -> the rarest clauses required (any of them), the others scoring
+  only.  Which are rarest is decided from the whole index's document frequencies,
+  estimated clause by clause as the Whoosh backend does (`doc_frequency` below), in
+  one request for all the terms of the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import singledispatch
+from typing import Any
+
+from ..search.plan import Bool, CommonTerms, Node, Phrase, Sequence, Term
+from .mapping import TERMS_ANALYZER
+
+Dsl = dict[str, Any]
+# (field, term) -> documents holding it.
+Frequencies = dict[tuple[str, str], int]
+
+
+def plan_terms(node: Node) -> Iterable[tuple[str, str]]:
+    """Every (field, term) a CommonTerms node's clauses need counted."""
+    if isinstance(node, Term):
+        yield node.field, node.text
+    elif isinstance(node, Phrase):
+        for word in node.words:
+            yield node.field, word
+    elif isinstance(node, Sequence):
+        for term in node.terms:
+            yield term.field, term.text
+    elif isinstance(node, Bool):
+        for child in node.must + node.should + node.filter + node.must_not:
+            yield from plan_terms(child)
+    elif isinstance(node, CommonTerms):
+        for child in node.clauses:
+            yield from plan_terms(child)
+
+
+def common_terms_in(node: Node) -> Iterable[CommonTerms]:
+    if isinstance(node, CommonTerms):
+        yield node
+    elif isinstance(node, Bool):
+        for child in node.must + node.should + node.filter + node.must_not:
+            yield from common_terms_in(child)
+
+
+def doc_frequency(node: Node, df: Frequencies) -> int:
+    """How many documents `node` can match, roughly (as whoosh/compile._doc_frequency):
+    a term's count, the rarest of what must all match, the most frequent alternative."""
+    if isinstance(node, Term):
+        return df.get((node.field, node.text), 0)
+    if isinstance(node, Phrase):
+        return min(df.get((node.field, w), 0) for w in node.words)
+    if isinstance(node, Sequence):
+        return min(df.get((t.field, t.text), 0) for t in node.terms)
+    if isinstance(node, Bool):
+        if node.must:
+            return min(doc_frequency(c, df) for c in node.must + node.filter)
+        return max((doc_frequency(c, df) for c in node.should), default=0)
+    if isinstance(node, CommonTerms):
+        return max((doc_frequency(c, df) for c in node.clauses), default=0)
+    raise TypeError(f"no document frequency for {node!r}")
+
+
+def split_common(node: CommonTerms, df: Frequencies, doc_count: int) -> tuple[list[Node], list[Node]]:
+    """(clauses that find candidates, clauses that only add score), as whoosh/compile._Selective."""
+    if node.budget >= 1.0 and node.ignore >= 1.0:
+        return list(node.clauses), []
+    sized = sorted((doc_frequency(c, df), i) for i, c in enumerate(node.clauses))
+    chosen: set[int] = set()
+    total = 0
+    for size, i in sized:
+        if chosen and total + size > node.budget * doc_count:
+            break
+        chosen.add(i)
+        total += size
+    sizes = {i: size for size, i in sized}
+    rare = [c for i, c in enumerate(node.clauses) if i in chosen]
+    common = [c for i, c in enumerate(node.clauses) if i not in chosen and sizes[i] <= node.ignore * doc_count]
+    return rare, common
+
+
+class Compiler:
+    """Compiles plans for one index, whose document count and term frequencies it is given."""
+
+    def __init__(self, doc_count: int, frequencies: Callable[[list[tuple[str, str]]], Frequencies]) -> None:
+        self.doc_count = max(doc_count, 1)
+        self.frequencies = frequencies
+
+    def compile(self, node: Node) -> Dsl:
+        wanted = sorted({ft for common in common_terms_in(node) for ft in plan_terms(common)})
+        df = self.frequencies(wanted) if wanted else {}
+        return _compile(node, self, df)
+
+
+@singledispatch
+def _compile(node: Node, compiler: Compiler, df: Frequencies) -> Dsl:
+    raise TypeError(f"no OpenSearch query for plan node {node!r}")
+
+
+@_compile.register
+def _(node: Term, compiler: Compiler, df: Frequencies) -> Dsl:
+    return {"term": {node.field: {"value": node.text, "boost": node.boost}}}
+
+
+@_compile.register
+def _(node: Phrase, compiler: Compiler, df: Frequencies) -> Dsl:
+    return {"match_phrase": {node.field: {"query": " ".join(node.words), "analyzer": TERMS_ANALYZER,
+                                          "boost": node.boost}}}
+
+
+@_compile.register
+def _(node: Sequence, compiler: Compiler, df: Frequencies) -> Dsl:
+    # Span queries must name one field; the masked ones share the first one's positions.
+    first = node.terms[0].field
+    clauses = [{"span_term": {t.field: t.text}} if t.field == first
+               else {"field_masking_span": {"query": {"span_term": {t.field: t.text}}, "field": first}}
+               for t in node.terms]
+    return {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}
+
+
+@_compile.register
+def _(node: Bool, compiler: Compiler, df: Frequencies) -> Dsl:
+    body: Dsl = {}
+    for name in ("must", "should", "filter", "must_not"):
+        clauses = getattr(node, name)
+        if clauses:
+            body[name] = [_compile(c, compiler, df) for c in clauses]
+    if node.should and not node.must:
+        body["minimum_should_match"] = 1
+    return {"bool": body}
+
+
+@_compile.register
+def _(node: CommonTerms, compiler: Compiler, df: Frequencies) -> Dsl:
+    rare, common = split_common(node, df, compiler.doc_count)
+    if not rare:
+        return {"match_none": {}}
+    required = {"bool": {"should": [_compile(c, compiler, df) for c in rare], "minimum_should_match": 1}}
+    if not common:
+        return required
+    return {"bool": {"must": [required], "should": [_compile(c, compiler, df) for c in common]}}
