@@ -305,6 +305,10 @@ def status(corpus_dir, index_dir, as_json):
     click.echo(f"index:        {info['index_dir']} ({info['generation'] or 'none'})")
     click.echo(f"documents:    {info['documents'] if info['ready'] else 'no index yet'}")
     click.echo(f"size:         {info['index_bytes'] / 1e6:.1f} MB")
+    cluster = info.get("cluster")
+    if cluster:
+        click.echo(f"cluster:      {cluster['name']}, {cluster['health']}, {cluster['nodes']} nodes;"
+                   f" alias {cluster['alias']} -> {cluster['index']}")
     ok = info["last_success"]
     click.echo(f"last success: {ok['time'] + ' - ' + _summary_line(ok['summary']) if ok else 'never'}")
     bad = info["last_failure"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -114,11 +115,103 @@ def index_of(tmp_path_factory) -> Callable[[dict[str, str]], Path]:
 # -- engines and apps ----------------------------------------------------------------
 
 
+# Behaviour tests that take `engine` or `search_of` run once per backend.  The cluster
+# backend needs a running cluster (see cluster_url).
+BACKENDS = ["whoosh", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+CLUSTER_URL_VAR = "SEARCHSVC_TEST_OPENSEARCH_URL"
+
+
+def cluster_url() -> str:
+    """The test cluster's URL; without one the test skips, except under CI, where it fails."""
+    url = os.environ.get(CLUSTER_URL_VAR, "").strip()
+    if not url:
+        reason = f"{CLUSTER_URL_VAR} is not set: start a cluster with scripts/opensearch-cluster up"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs an OpenSearch cluster: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return url
+
+
+def cluster_settings(state_dir: Path, **overrides) -> Settings:
+    """Settings of the cluster backend under a fresh alias of the test cluster."""
+    values = {"backend": "opensearch", "opensearch_url": cluster_url(), "index_dir": state_dir,
+              "opensearch_index": f"searchsvc-test-{uuid.uuid4().hex[:10]}", "opensearch_grace": 0.0,
+              "refresh_interval": 0.0, "result_cache_size": 0}
+    return load_settings({}, **{**values, **overrides})
+
+
+def drop_cluster_indexes(settings: Settings) -> None:
+    """Delete the alias's concrete indexes (cleanup of a test's cluster state)."""
+    from searchsvc.opensearch.connection import connect
+
+    client = connect(settings)
+    try:
+        client.indices.delete(index=f"{settings.opensearch_index}-*", expand_wildcards="all",
+                              ignore_unavailable=True)
+    finally:
+        client.close()
+
+
 @pytest.fixture(scope="session")
-def engine(fixture_index) -> Iterator[SearchService]:
+def cluster_engines(tmp_path_factory) -> Iterator[Callable[..., SearchService]]:
+    """`build(corpus_dir)` -> a search service over that corpus, indexed into the test cluster
+    under an alias of its own; the indexes are deleted at the end of the session."""
+    made: list[tuple[Settings, SearchService]] = []
+    shared: dict[Path, SearchService] = {}
+
+    def build(corpus_dir: Path, **overrides) -> SearchService:
+        if not overrides and corpus_dir in shared:  # read-only corpora are indexed once
+            return shared[corpus_dir]
+        settings = cluster_settings(tmp_path_factory.mktemp("cluster-state"), **overrides)
+        summary = run_index(corpus_dir, settings.index_dir, open_target(settings))
+        assert summary.skipped == 0, summary.skipped_files
+        service = open_service(settings)
+        made.append((settings, service))
+        if not overrides:
+            shared[corpus_dir] = service
+        return service
+
+    yield build
+    for settings, service in made:
+        service.close()
+        drop_cluster_indexes(settings)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine(backend_name, fixture_index, cluster_engines) -> Iterator[SearchService]:
+    """The fixture corpus behind a search service, on each backend."""
+    if backend_name == "opensearch":
+        yield cluster_engines(FIXTURE_CORPUS)
+        return
     eng = open_search(fixture_index)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def search_of(backend_name, tmp_path_factory, cluster_engines) -> Iterator[Callable[..., SearchService]]:
+    """`search_of({path: text})` -> a search service over that small corpus, on each backend
+    (no result cache).  Closed at the end of the session."""
+    opened: list[SearchService] = []
+
+    def build(files: dict[str, str]) -> SearchService:
+        root = tmp_path_factory.mktemp("small")
+        write_corpus(root / "corpus", files)
+        if backend_name == "opensearch":
+            return cluster_engines(root / "corpus")
+        summary = index_corpus(root / "corpus", root / "index")
+        assert summary.added == len(files) and summary.skipped == 0, summary.skipped_files
+        opened.append(open_search(root / "index", result_cache=0))
+        return opened[-1]
+
+    yield build
+    for eng in opened:
+        eng.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,19 +12,21 @@ import pytest
 
 from searchsvc.analysis import normalize_text, tokenize, written_without_marks
 from searchsvc.search import SearchRequest
-from tests.conftest import open_search
+from tests.conftest import SAMPLE_CORPUS, open_search
 
 
 @pytest.fixture(scope="module")
-def sample(sample_index):
-    """The bundled sample corpus (VNTC news, saved web pages, a press release), indexed."""
-    eng = open_search(sample_index, result_cache=0)
+def sample(sample_index, backend_name, cluster_engines):
+    """The bundled sample corpus (VNTC news, saved web pages, a press release), indexed on
+    each backend, and every stored document (read from the Whoosh index) to check it against."""
+    whoosh = open_search(sample_index, result_cache=0)
     docs = {}
-    reader = eng.backend.view().searcher.reader()  # every stored document, read from the Whoosh index
+    reader = whoosh.backend.view().searcher.reader()
     for fields in reader.all_stored_fields():
         docs[fields["id"]] = fields
+    eng = cluster_engines(SAMPLE_CORPUS) if backend_name == "opensearch" else whoosh
     yield eng, docs
-    eng.close()
+    whoosh.close()
 
 
 def _syllables(text: str) -> list:
@@ -184,10 +186,8 @@ UNMARKED = {
 
 
 @pytest.fixture(scope="module")
-def small(index_of):
-    eng = open_search(index_of(UNMARKED), result_cache=0)
-    yield eng
-    eng.close()
+def small(search_of):
+    return search_of(UNMARKED)
 
 
 def test_a_document_typed_without_diacritics_answers_accented_queries(small):

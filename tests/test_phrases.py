@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from searchsvc.search import SearchRequest
-from tests.conftest import open_search
 
 DOCS = {
     "lien-tiep.txt": "Ứng phó biến đổi khí hậu\n\nHội nghị Bộ Chính trị bàn về biến đổi khí hậu ở Cao Bằng.",
@@ -17,10 +16,8 @@ DOCS = {
 
 
 @pytest.fixture(scope="module")
-def engine(index_of):
-    eng = open_search(index_of(DOCS), result_cache=0)
-    yield eng
-    eng.close()
+def engine(search_of):
+    return search_of(DOCS)
 
 
 def ids(engine, q: str) -> set[str]:

@@ -29,6 +29,8 @@ def collect_status(settings: Settings, backend: SearchBackend) -> dict:
         "documents": served["documents"],
         "generation": served["generation"],
         "index_bytes": served["index_bytes"],
+        # The cluster backend's view of its cluster (health, nodes, alias, index); None for an index folder.
+        "cluster": served.get("cluster"),
         "last_success": last_success,
         "last_failure": record.get("last_failure"),
         "schedule": read_schedule(index_dir) or None,

@@ -332,6 +332,12 @@ def build_openapi(settings: Settings) -> dict[str, Any]:
                     "broken, failures, ...) of the last `searchsvc fetch` run into this corpus, if any.",
                 },
                 "sources_configured": _nullable({"type": "string"}),
+                "cluster": {
+                    **_nullable({"type": "object"}),
+                    "description": "With the OpenSearch backend, the cluster's view: `name`, `health` "
+                    "(green/yellow/red), `nodes`, `alias`, `index` (the concrete index served), "
+                    "`primary_bytes`; null for the embedded index.",
+                },
             },
         },
     }

@@ -1,0 +1,167 @@
+"""The OpenSearch backend against a real cluster: analysis, sync, rebuild, refusals, status.
+
+The search behaviour itself (accents, codes, phrases, facets, did-you-mean) is checked
+on both backends by the parametrised tests (test_search.py, test_accents.py,
+test_phrases.py); this module covers what only the cluster backend does.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from searchsvc.analysis import analyze_fields
+from searchsvc.errors import NotFound
+from searchsvc.indexing.indexer import run_index
+from searchsvc.indexing.status import collect_status
+from searchsvc.ingest import iter_corpus_files, read_document
+from searchsvc.open import open_backend, open_service, open_target
+from searchsvc.opensearch.connection import connect
+from searchsvc.opensearch.mapping import TERMS_ANALYZER
+from searchsvc.opensearch.target import index_meta, live_index
+from searchsvc.search import SearchRequest
+from tests.conftest import FIXTURE_CORPUS, SAMPLE_CORPUS, cluster_settings, drop_cluster_indexes, write_corpus
+
+pytestmark = pytest.mark.opensearch
+
+
+@pytest.fixture
+def settings(tmp_path):
+    settings = cluster_settings(tmp_path / "state")
+    yield settings
+    drop_cluster_indexes(settings)
+
+
+@pytest.fixture
+def client(settings):
+    c = connect(settings)
+    yield c
+    c.close()
+
+
+def index(settings, corpus, **options):
+    return run_index(corpus, settings.index_dir, open_target(settings), **options)
+
+
+def ids(service, q: str) -> set[str]:
+    return {h.id for h in service.search(SearchRequest(q=q, per_page=100)).hits if not h.approximate}
+
+
+def sentences(limit: int) -> list[str]:
+    """Real sentences of the bundled corpus (VNTC news, saved pages, a press release)."""
+    found: list[str] = []
+    for path in iter_corpus_files(SAMPLE_CORPUS):
+        doc = read_document(SAMPLE_CORPUS, path)
+        for text in [doc.title] + re.split(r"(?<=[.!?])\s+|\n+", doc.body):
+            if len(text.split()) >= 3:
+                found.append(text.strip())
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def test_the_cluster_indexes_exactly_searchsvcs_terms(settings, client):
+    """`_analyze` on the cluster, field by field, equals `searchsvc analyze` on 1,200 real sentences."""
+    index(settings, FIXTURE_CORPUS)
+    concrete = live_index(client, settings.opensearch_index)
+    texts = sentences(1200)
+    assert len(texts) == 1200
+    expected = [analyze_fields(t) for t in texts]
+    for field in ("exact", "folded", "pairs"):
+        for at in range(0, len(texts), 200):
+            values = [" ".join(e[field]) for e in expected[at:at + 200]]
+            tokens = client.indices.analyze(index=concrete, body={"field": field, "text": values})["tokens"]
+            assert [t["token"] for t in tokens] == [term for v in values for term in v.split()]
+            assert client.indices.get_field_mapping(index=concrete, fields=field)[concrete]["mappings"][field][
+                "mapping"][field]["analyzer"] == TERMS_ANALYZER
+
+
+def test_an_incremental_run_adds_updates_and_deletes_by_content(settings, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    first = index(settings, corpus)
+    assert first.rebuilt and first.added == first.documents > 0
+    service = open_service(settings)
+    try:
+        assert ids(service, "Mèo Vạc") == set()
+        changed = sorted(p for p in corpus.rglob("*.txt"))[0]
+        changed.write_text("Tin mới về Mèo Vạc\n\nHuyện Mèo Vạc đón khách du lịch.\n", encoding="utf-8")
+        gone = sorted(p for p in corpus.rglob("*.txt"))[1]
+        gone.unlink()
+        write_corpus(corpus, {"moi/them.txt": "Lúa ở Cao Bằng\n\nNgười dân Cao Bằng gặt lúa sớm.\n"})
+        second = index(settings, corpus)
+        assert (second.added, second.updated, second.deleted) == (1, 1, 1)
+        assert not second.rebuilt and second.documents == first.documents
+        rel = changed.relative_to(corpus).as_posix()
+        assert ids(service, "Mèo Vạc") == {rel}
+        with pytest.raises(NotFound):
+            service.document(gone.relative_to(corpus).as_posix())
+        assert "moi/them.txt" in ids(service, "gặt lúa")
+        third = index(settings, corpus)
+        assert (third.changed, third.unchanged) == (0, second.documents)
+    finally:
+        service.close()
+
+
+def test_a_rebuild_switches_the_alias_and_retires_the_old_index(settings, client, tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Bão số 3\n\nBão số 3 đổ bộ vào Quảng Ninh.\n"})
+    index(settings, corpus)
+    alias = settings.opensearch_index
+    old = live_index(client, alias)
+    service = open_service(settings)
+    try:
+        assert ids(service, "bão") == {"a.txt"}
+        write_corpus(corpus, {"b.txt": "Bão số 4\n\nBão số 4 vào Hải Phòng.\n"})
+        rebuilt = index(settings, corpus, rebuild=True)
+        new = live_index(client, alias)
+        assert rebuilt.rebuilt and new != old and rebuilt.generation == new
+        assert list(client.indices.get_alias(name=alias)) == [new]
+        assert index_meta(client, old)["searchsvc_state"] == "retired"
+        assert ids(service, "bão") == {"a.txt", "b.txt"}  # the running service follows the alias
+        # The next run deletes it once its grace period (0 s in tests) has passed.
+        index(settings, corpus)
+        assert not client.indices.exists(index=old)
+    finally:
+        service.close()
+
+
+def test_documents_the_cluster_refuses_are_reported_and_retried_next_run(settings, client, tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Cầu Long Biên\n\nCầu Long Biên được sửa.\n",
+                                               "b.txt": "Hồ Gươm\n\nHồ Gươm mùa thu.\n"})
+    index(settings, corpus)
+    concrete = live_index(client, settings.opensearch_index)
+    write_corpus(corpus, {"a.txt": "Cầu Long Biên\n\nCầu Long Biên thông xe trở lại.\n"})
+    # As when a disk fills up: the cluster blocks writes to the index.
+    client.indices.put_settings(index=concrete, body={"index.blocks.write": True})
+    try:
+        blocked = index(settings, corpus)
+    finally:
+        client.indices.put_settings(index=concrete, body={"index.blocks.write": False})
+    assert blocked.updated == 0 and blocked.skipped == 1
+    [(doc, reason)] = blocked.skipped_files
+    assert doc == "a.txt" and "cluster_block_exception" in reason
+    service = open_service(settings)
+    try:
+        assert ids(service, "được sửa") == {"a.txt"}  # the version indexed before is still served
+        retried = index(settings, corpus)
+        assert (retried.updated, retried.skipped) == (1, 0)
+        assert ids(service, "thông xe") == {"a.txt"}
+    finally:
+        service.close()
+
+
+def test_status_reports_the_clusters_view(settings, tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Hà Nội\n\nHà Nội mùa thu.\n"})
+    index(settings, corpus)
+    backend = open_backend(settings)
+    try:
+        info = collect_status(settings, backend)
+    finally:
+        backend.close()
+    assert info["ready"] and info["documents"] == 1
+    cluster = info["cluster"]
+    assert cluster["health"] in ("green", "yellow") and cluster["nodes"] >= 1
+    assert cluster["alias"] == settings.opensearch_index and cluster["index"] == info["generation"]
+    assert info["index_bytes"] > 0
