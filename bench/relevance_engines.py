@@ -93,7 +93,7 @@ def searchsvc_code_hash() -> str:
     return h.hexdigest()[:12]
 
 
-def build_searchsvc(docs: list[Doc], index_dir: Path) -> float:
+def build_searchsvc(docs: list[Doc], index_dir: Path, settings=None) -> float:
     """A searchsvc index of `docs` in `index_dir`, published as `searchsvc index --rebuild`
     publishes one, through the same writer (indexing.index_documents).  The documents are
     given as read, not as files: an untitled passage stays untitled, which a text file
@@ -110,7 +110,8 @@ def build_searchsvc(docs: list[Doc], index_dir: Path) -> float:
 
     started = time.perf_counter()
     _fresh(index_dir)
-    settings = load_settings({}, index_dir=index_dir)  # the defaults, not SEARCHSVC_* variables
+    if settings is None:
+        settings = load_settings({}, index_dir=index_dir)  # the defaults, not SEARCHSVC_* variables
     count = index_documents((document(d) for d in docs), index_dir, open_target(settings))
     if count != len(docs):  # results would be scored on another collection than the baselines'
         raise RuntimeError(f"{count} of {len(docs)} documents indexed")
@@ -149,6 +150,30 @@ class SearchsvcEngine(Engine):
 
     def close(self) -> None:
         self.service.close()
+
+
+class SearchsvcOpenSearchEngine(SearchsvcEngine):
+    """searchsvc on the OpenSearch backend: the same documents, rebuilt into the cluster at
+    SEARCHSVC_OPENSEARCH_URL (default: the test cluster, http://127.0.0.1:19200) under the
+    alias `searchsvc-relevance`, then searched through the same public API."""
+
+    name = "searchsvc-opensearch"
+
+    def __init__(self, docs: list[Doc], cache: Path, fingerprint: str, ranking: Ranking | None = None) -> None:
+        import os
+
+        from searchsvc.open import open_service
+        from searchsvc.settings import load_settings
+
+        self.index_dir = cache / "searchsvc-opensearch-state"
+        url = os.environ.get("SEARCHSVC_OPENSEARCH_URL") or "http://127.0.0.1:19200"
+        settings = load_settings({}, backend="opensearch", opensearch_url=url, index_dir=self.index_dir,
+                                 opensearch_index="searchsvc-relevance", opensearch_grace=0.0,
+                                 refresh_interval=1e9, search_time_limit=60.0, result_cache_size=0)
+        _fresh(self.index_dir)
+        self.build_seconds = build_searchsvc(docs, self.index_dir, settings)
+        self.service = open_service(settings, ranking or DEFAULT_RANKING)
+        self.service.backend.view()
 
 
 # -- SQLite FTS5 -------------------------------------------------------------------
@@ -324,6 +349,6 @@ class WhooshEngine(Engine):
         self.searcher.close()
 
 
-BASELINES = {"fts5": Fts5Engine, "tantivy": TantivyEngine, "tantivy-2f": TantivyFieldsEngine,
+BASELINES = {"searchsvc-opensearch": SearchsvcOpenSearchEngine, "fts5": Fts5Engine, "tantivy": TantivyEngine, "tantivy-2f": TantivyFieldsEngine,
              "whoosh": WhooshEngine}
 ENGINES = ("searchsvc", *BASELINES)

@@ -20,7 +20,7 @@ import searchsvc.ingest
 import searchsvc.search
 from tests.conftest import ROOT
 
-HEAVY = ("whoosh", "numpy", "flask", "click")
+HEAVY = ("whoosh", "numpy", "flask", "click", "opensearchpy")
 NEUTRAL = (searchsvc.analysis, searchsvc.ingest, searchsvc.search, searchsvc.indexing)
 PACKAGE = ROOT / "searchsvc"
 
@@ -82,6 +82,19 @@ def test_only_the_whoosh_package_imports_whoosh() -> None:
                               and any(name.startswith("whoosh") for name in _imported(n))
                               for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))))
     assert importers and all(name.startswith("whoosh/") for name in importers), importers
+
+
+def test_the_engines_keep_to_their_own_packages() -> None:
+    """Each engine's client library is imported by its backend package alone, and the two
+    backends do not import each other: either runs without the other installed."""
+    for package, library, other in (("whoosh", "whoosh", "opensearch"), ("opensearch", "opensearchpy", "whoosh")):
+        importers = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                           if any(isinstance(n, (ast.Import, ast.ImportFrom))
+                                  and any(name.split(".")[0] == library for name in _imported(n))
+                                  for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))))
+        assert importers and all(name.startswith(f"{package}/") for name in importers), importers
+        assert not any(m.startswith(f"searchsvc.{other}") for p in (PACKAGE / package).rglob("*.py")
+                       for m in _imports_of(p)), package
 
 
 def _imported(node) -> list[str]:
