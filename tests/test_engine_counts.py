@@ -34,6 +34,14 @@ def build_query(parsed):
     return compile_plan(build_plan(parsed, DEFAULT_RANKING))
 
 
+@pytest.fixture(scope="module")
+def engine(fixture_index):
+    """The fixture corpus on the Whoosh backend only: these tests compare it with Whoosh itself."""
+    eng = open_search(fixture_index)
+    yield eng
+    eng.close()
+
+
 def searcher_of(service: SearchService):
     return service.backend.view().searcher
 

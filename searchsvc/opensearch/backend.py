@@ -63,7 +63,7 @@ class OpenSearchBackend:
                 commit = index_meta(self.client, index).get("searchsvc_commit")
                 if self._view is None or (index, commit) != self._view.version:
                     count = self.client.count(index=index)["count"]
-                    self._view = OpenSearchView(self.client, index, commit, count, self.settings)
+                    self._view = OpenSearchView(self.client, self.alias, index, commit, count, self.settings)
             except (ClusterConnectionError, TransportError) as exc:
                 if self._view is not None:
                     return self._view  # keep answering from what we know; the search itself may still work
@@ -94,9 +94,10 @@ class OpenSearchBackend:
 
 
 class OpenSearchView:
-    def __init__(self, client: OpenSearch, index: str, commit: str | None, doc_count: int,
+    def __init__(self, client: OpenSearch, alias: str, index: str, commit: str | None, doc_count: int,
                  settings: Settings) -> None:
         self.client = client
+        self.alias = alias
         self.index = index
         self.version = (index, commit)
         self.doc_count = doc_count
@@ -110,7 +111,12 @@ class OpenSearchView:
             left = max(0.05, deadline - time.perf_counter())
             body = {**body, "timeout": f"{int(left * 1000)}ms"}
             params["request_timeout"] = min(self.timeout, left + 5.0)
-        return self.client.search(index=self.index, body=body, **params)
+        try:
+            return self.client.search(index=self.index, body=body, **params)
+        except NotFoundError:
+            # The index this view was opened on has gone (replaced by a rebuild and past its
+            # grace period): the alias names the one that replaced it.
+            return self.client.search(index=self.alias, body=body, **params)
 
     def retrieve(self, request: Retrieve) -> Retrieved:
         filters = _filters(request.filters)
