@@ -165,3 +165,27 @@ def test_status_reports_the_clusters_view(settings, tmp_path):
     assert cluster["health"] in ("green", "yellow") and cluster["nodes"] >= 1
     assert cluster["alias"] == settings.opensearch_index and cluster["index"] == info["generation"]
     assert info["index_bytes"] > 0
+
+
+def test_completions_come_from_the_cluster_and_follow_its_commits(settings, tmp_path):
+    import time
+
+    from searchsvc.search.complete import CompleterCache
+
+    corpus = write_corpus(tmp_path / "corpus", {f"a/{n}.txt": f"Hội nghị xúc tiến đầu tư số {n}\n\nNội dung.\n"
+                                               for n in range(2)})
+    index(settings, corpus)
+    backend = open_backend(settings)
+    cache = CompleterCache()
+    try:
+        assert [c.text for c in cache.get(backend).complete("xuc t")] == ["xúc tiến đầu tư"]
+        assert cache.get(backend).complete("lễ hội") == []
+        write_corpus(corpus, {f"a/l{n}.txt": f"Lễ hội hoa ban lần {n}\n\nNội dung.\n" for n in range(2)})
+        index(settings, corpus)
+        deadline = time.monotonic() + 10
+        while not cache.get(backend).complete("lễ hội"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert cache.get(backend).complete("lễ hội")[0].text == "Lễ hội hoa ban"
+    finally:
+        backend.close()

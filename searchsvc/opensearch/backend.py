@@ -181,10 +181,10 @@ class OpenSearchView:
             return None
         return _document(hit["_source"]) if hit.get("found") else None
 
-    def texts(self) -> Iterator[tuple[str, str]]:
+    def texts(self, with_bodies: bool = True) -> Iterator[tuple[str, str]]:
         from opensearchpy.helpers import scan
 
-        query = {"query": {"match_all": {}}, "_source": ["title", "body"]}
+        query = {"query": {"match_all": {}}, "_source": ["title", "body"] if with_bodies else ["title"]}
         for hit in scan(self.client, index=self.index, query=query, size=500, scroll="5m"):
             source = hit["_source"]
             yield source.get("title") or "", source.get("body") or ""

@@ -74,8 +74,10 @@ class IndexView(Protocol):
 
     def document(self, doc_id: str) -> StoredDocument | None: ...
 
-    def texts(self) -> Iterator[tuple[str, str]]:
-        """(title, body) of every live document (completions are built from them)."""
+    def texts(self, with_bodies: bool = True) -> Iterator[tuple[str, str]]:
+        """(title, body) of every live document (completions are built from them); without
+        bodies, the body is "" (a large index completes from its titles only, and a cluster
+        then sends titles alone)."""
         ...
 
 

@@ -322,7 +322,8 @@ class CompleterCache:
         try:
             # This thread's own view (Whoosh searchers are not shared between threads).
             view = backend.view()
-            completer = Completer.build(view.texts(), lead_chars=lead_chars_for(view.doc_count))
+            lead_chars = lead_chars_for(view.doc_count)
+            completer = Completer.build(view.texts(with_bodies=lead_chars > 0), lead_chars=lead_chars)
         except Exception:
             with self._lock:
                 self._building = None

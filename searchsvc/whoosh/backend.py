@@ -165,9 +165,9 @@ class WhooshView:
         fields = self.searcher.document(id=doc_id)
         return None if fields is None else _document(fields)
 
-    def texts(self) -> Iterator[tuple[str, str]]:
+    def texts(self, with_bodies: bool = True) -> Iterator[tuple[str, str]]:
         for fields in self.searcher.reader().all_stored_fields():
-            yield fields.get("title") or "", fields.get("body") or ""
+            yield fields.get("title") or "", (fields.get("body") or "") if with_bodies else ""
 
 
 def _document(fields: dict) -> StoredDocument:
