@@ -32,6 +32,13 @@ class IndexMissing(SearchServiceError):
     code = "index_unavailable"
 
 
+class EngineUnavailable(SearchServiceError):
+    """The engine holding the index (an OpenSearch cluster) does not answer right now."""
+
+    status = 503
+    code = "index_unavailable"
+
+
 class IndexBusy(SearchServiceError):
     """Another process holds the writer lock."""
 

@@ -189,3 +189,19 @@ def test_completions_come_from_the_cluster_and_follow_its_commits(settings, tmp_
         assert cache.get(backend).complete("lễ hội")[0].text == "Lễ hội hoa ban"
     finally:
         backend.close()
+
+
+def test_an_unreachable_cluster_is_a_clear_503(tmp_path):
+    import socket
+
+    from searchsvc.web import create_app
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = cluster_settings(tmp_path / "state", opensearch_url=f"http://127.0.0.1:{port}",
+                                opensearch_retries=0, opensearch_timeout=2.0)
+    app = create_app(settings)
+    response = app.test_client().get("/api/search", query_string={"q": "bão"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "index_unavailable"

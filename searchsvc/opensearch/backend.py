@@ -20,12 +20,12 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as ClusterConnectionError
-from opensearchpy.exceptions import NotFoundError, TransportError
+from opensearchpy.exceptions import ConnectionTimeout, NotFoundError, TransportError
 
 from ..analysis import fold, pair_term
 from ..analysis.phonology import is_syllable
 from ..analysis.tones import spellings
-from ..errors import IndexMissing, SearchServiceError
+from ..errors import EngineUnavailable, IndexMissing
 from ..search.backend import FACET_LIMIT, FACETS, Found, Retrieve, Retrieved
 from ..search.ranking import DEFAULT_RANKING, Ranking
 from ..search.types import FacetValue, SearchRequest, StoredDocument
@@ -67,7 +67,7 @@ class OpenSearchBackend:
             except (ClusterConnectionError, TransportError) as exc:
                 if self._view is not None:
                     return self._view  # keep answering from what we know; the search itself may still work
-                raise SearchServiceError(f"the OpenSearch cluster did not answer: {exc}") from exc
+                raise EngineUnavailable(f"the OpenSearch cluster did not answer: {exc}") from exc
             self._checked = now
             return self._view
 
@@ -112,11 +112,18 @@ class OpenSearchView:
             body = {**body, "timeout": f"{int(left * 1000)}ms"}
             params["request_timeout"] = min(self.timeout, left + 5.0)
         try:
-            return self.client.search(index=self.index, body=body, **params)
-        except NotFoundError:
-            # The index this view was opened on has gone (replaced by a rebuild and past its
-            # grace period): the alias names the one that replaced it.
-            return self.client.search(index=self.alias, body=body, **params)
+            try:
+                return self.client.search(index=self.index, body=body, **params)
+            except NotFoundError:
+                # The index this view was opened on has gone (replaced by a rebuild and past its
+                # grace period): the alias names the one that replaced it.
+                return self.client.search(index=self.alias, body=body, **params)
+        except (ClusterConnectionError, ConnectionTimeout) as exc:
+            raise EngineUnavailable(f"the OpenSearch cluster did not answer: {exc}") from exc
+        except TransportError as exc:
+            if isinstance(exc.status_code, int) and exc.status_code >= 500:
+                raise EngineUnavailable(f"the OpenSearch cluster could not search: {exc}") from exc
+            raise
 
     def retrieve(self, request: Retrieve) -> Retrieved:
         filters = _filters(request.filters)

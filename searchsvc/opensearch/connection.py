@@ -23,8 +23,9 @@ def node_urls(settings: Settings) -> list[str]:
 
 
 def connect(settings: Settings) -> OpenSearch:
-    # The client logs every request at INFO: too much for the CLI and server logs.
-    logging.getLogger("opensearch").setLevel(logging.WARNING)
+    # The client logs every request at INFO, and every failed attempt (one a retry on another
+    # node recovers from) with a traceback at WARNING.  What fails for good reaches the caller.
+    logging.getLogger("opensearch").setLevel(logging.ERROR)
     auth: dict = {}
     if settings.opensearch_api_key:
         auth["headers"] = {"Authorization": f"ApiKey {settings.opensearch_api_key}"}
