@@ -267,13 +267,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.precision or args.precision_only:
         from accent_precision import measure
 
-        searchsvc = make_searchsvc(coll, args.cache, ranking)
-        print("\n## Accented queries against a brute-force scan (searchsvc)\n")
-        try:
-            for line in measure(searchsvc.service, coll.docs):
-                print(line)
-        finally:
-            searchsvc.close()
+        from relevance_engines import SearchsvcOpenSearchEngine
+
+        for name in [e for e in engines if e in ("searchsvc", "searchsvc-opensearch")] or ["searchsvc"]:
+            searchsvc = (make_searchsvc(coll, args.cache, ranking) if name == "searchsvc"
+                         else SearchsvcOpenSearchEngine(coll.docs, args.cache, coll.fingerprint(), ranking))
+            print(f"\n## Accented queries against a brute-force scan ({name})\n")
+            try:
+                for line in measure(searchsvc.service, coll.docs):
+                    print(line)
+            finally:
+                searchsvc.close()
         if args.precision_only:
             return 0
     scores = run(coll, engines, args.cache, args.split, args.limit, ranking)
