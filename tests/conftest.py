@@ -266,13 +266,26 @@ def empty_app(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def web_server(web_corpus, web_index, tmp_path_factory) -> Iterator[str]:
-    """`searchsvc serve` over the web index on a free loopback port: its base URL.
-    Stopped (and reaped) at the end of the session."""
+def web_server(backend_name, web_corpus, web_index, tmp_path_factory) -> Iterator[str]:
+    """`searchsvc serve` over the web corpus on a free loopback port, on each backend: its
+    base URL.  Stopped (and reaped) at the end of the session."""
     log = tmp_path_factory.mktemp("web-server") / "serve.log"
-    with running_server("--corpus", str(web_corpus), "--index", str(web_index), "--threads", "4",
-                        log=log) as server:
-        yield server.base
+    if backend_name == "whoosh":
+        with running_server("--corpus", str(web_corpus), "--index", str(web_index), "--threads", "4",
+                            log=log) as server:
+            yield server.base
+        return
+    settings = cluster_settings(tmp_path_factory.mktemp("web-cluster"))
+    try:
+        summary = run_index(web_corpus, settings.index_dir, open_target(settings))
+        assert summary.skipped == 0, summary.skipped_files
+        env = {"SEARCHSVC_BACKEND": "opensearch", "SEARCHSVC_OPENSEARCH_URL": settings.opensearch_url,
+               "SEARCHSVC_OPENSEARCH_INDEX": settings.opensearch_index}
+        with running_server("--corpus", str(web_corpus), "--index", str(settings.index_dir), "--threads", "4",
+                            env=env, log=log) as server:
+            yield server.base
+    finally:
+        drop_cluster_indexes(settings)
 
 
 def find_chromium() -> str | None:
