@@ -13,20 +13,14 @@ import uuid
 import httpx
 import pytest
 
-pytestmark = pytest.mark.opensearch
+from tests.conftest import cluster_url
 
-URL_VAR = "SEARCHSVC_TEST_OPENSEARCH_URL"
+pytestmark = pytest.mark.opensearch
 
 
 @pytest.fixture(scope="module")
 def client():
-    url = os.environ.get(URL_VAR, "").strip()
-    if not url:
-        reason = f"{URL_VAR} is not set: start a cluster with scripts/opensearch-cluster up"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs an OpenSearch cluster: {reason}", pytrace=False)
-        pytest.skip(reason)
-    with httpx.Client(base_url=url.rstrip("/"), timeout=30.0) as c:
+    with httpx.Client(base_url=cluster_url().rstrip("/"), timeout=30.0) as c:
         yield c
 
 

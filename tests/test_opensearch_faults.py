@@ -47,6 +47,33 @@ def own_cluster(tmp_path):
         subprocess.run([sys.executable, str(SCRIPT), "down", "--dir", str(folder)], capture_output=True, timeout=120)
 
 
+class SteadySearches:
+    """A thread searching `queries` over and over until stopped: totals seen and errors."""
+
+    def __init__(self, service, queries: list[str]) -> None:
+        self.service, self.queries = service, queries
+        self.answered: list[tuple[str, int]] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for q in self.queries:
+                try:
+                    self.answered.append((q, self.service.search(SearchRequest(q=q)).total))
+                except Exception as exc:  # noqa: BLE001 - any failure is what the tests count
+                    self.errors.append(f"{q}: {type(exc).__name__}: {exc}")
+
+    def __enter__(self) -> SteadySearches:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+
 def kill_node(folder: Path, n: int) -> None:
     pid = int((folder / f"node{n}.pid").read_text())
     os.kill(pid, signal.SIGKILL)
@@ -60,31 +87,17 @@ def test_searches_keep_answering_when_a_node_dies(own_cluster, tmp_path):
     service = open_service(settings)
     queries = ["bão số 3", "bien doi khi hau", "nq 57", "Cao Bằng", "hoà bình", '"khí hậu"']
     expected = {q: service.search(SearchRequest(q=q)).total for q in queries}
-    answered, errors = [], []
-    stop = threading.Event()
-
-    def search_all_the_time() -> None:
-        while not stop.is_set():
-            for q in queries:
-                try:
-                    answered.append((q, service.search(SearchRequest(q=q)).total))
-                except Exception as exc:  # noqa: BLE001 - any failure is what this test counts
-                    errors.append(f"{q}: {type(exc).__name__}: {exc}")
-
-    worker = threading.Thread(target=search_all_the_time)
-    worker.start()
     try:
-        time.sleep(1.0)
-        before = len(answered)
-        kill_node(folder, 0)  # the first node URL given, and likely the cluster manager
-        time.sleep(6.0)
+        with SteadySearches(service, queries) as load:
+            time.sleep(1.0)
+            before = len(load.answered)
+            kill_node(folder, 0)  # the first node URL given, and likely the cluster manager
+            time.sleep(6.0)
     finally:
-        stop.set()
-        worker.join(timeout=60)
         service.close()
-    assert errors == []
-    assert len(answered) > before + len(queries)  # it went on answering after the kill
-    assert all(total == expected[q] for q, total in answered)
+    assert load.errors == []
+    assert len(load.answered) > before + len(queries)  # it went on answering after the kill
+    assert all(total == expected[q] for q, total in load.answered)
 
 
 def test_a_node_dying_while_indexing_loses_nothing_by_the_next_run(own_cluster, tmp_path):
@@ -143,34 +156,20 @@ def test_a_rebuild_under_steady_queries_fails_no_request(tmp_path):
         service = open_service(settings)
         queries = ["bão số 3", "bien doi khi hau", "nq 57", "Cao Bằng"]
         expected = {q: service.search(SearchRequest(q=q)).total for q in queries}
-        answered, errors = [], []
-        stop = threading.Event()
-
-        def search_all_the_time() -> None:
-            while not stop.is_set():
-                for q in queries:
-                    try:
-                        answered.append((q, service.search(SearchRequest(q=q)).total))
-                    except Exception as exc:  # noqa: BLE001
-                        errors.append(f"{q}: {type(exc).__name__}: {exc}")
-
-        worker = threading.Thread(target=search_all_the_time)
-        worker.start()
         client = connect(settings)
+        old = live_index(client, settings.opensearch_index)
         try:
-            old = live_index(client, settings.opensearch_index)
-            for _ in range(2):
-                run_index(FIXTURE_CORPUS, settings.index_dir, open_target(settings), rebuild=True)
-                time.sleep(1.5)  # past the grace period: the second rebuild deletes the first's old index
+            with SteadySearches(service, queries) as load:
+                for _ in range(2):
+                    run_index(FIXTURE_CORPUS, settings.index_dir, open_target(settings), rebuild=True)
+                    time.sleep(1.5)  # past the grace period: the second rebuild deletes the first's old index
         finally:
-            stop.set()
-            worker.join(timeout=60)
             service.close()
         assert live_index(client, settings.opensearch_index) != old
         assert not client.indices.exists(index=old)  # retired, then deleted by the second rebuild
         client.close()
-        assert errors == []
-        assert len(answered) > 20
-        assert all(total == expected[q] for q, total in answered)  # never a half-built index
+        assert load.errors == []
+        assert len(load.answered) > 20
+        assert all(total == expected[q] for q, total in load.answered)  # never a half-built index
     finally:
         drop_cluster_indexes(settings)

@@ -9,6 +9,7 @@ before `commit`, and a run started with `rebuild` becomes visible all at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,3 +67,8 @@ class IndexTarget(Protocol):
 
     def start(self, rebuild: bool) -> IndexRun:
         """Begin a run: into the live index, or (`rebuild`, or none exists) into a new one."""
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on: the default number of indexing processes."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from functools import singledispatch
 from typing import Any
 
-from ..search.plan import Bool, CommonTerms, Node, Phrase, Sequence, Term
+from ..search.plan import Bool, CommonTerms, Node, Phrase, Sequence, Term, split_common
 from .mapping import TERMS_ANALYZER
 
 Dsl = dict[str, Any]
@@ -72,22 +72,11 @@ def doc_frequency(node: Node, df: Frequencies) -> int:
     raise TypeError(f"no document frequency for {node!r}")
 
 
-def split_common(node: CommonTerms, df: Frequencies, doc_count: int) -> tuple[list[Node], list[Node]]:
-    """(clauses that find candidates, clauses that only add score), as whoosh/compile._Selective."""
-    if node.budget >= 1.0 and node.ignore >= 1.0:
-        return list(node.clauses), []
-    sized = sorted((doc_frequency(c, df), i) for i, c in enumerate(node.clauses))
-    chosen: set[int] = set()
-    total = 0
-    for size, i in sized:
-        if chosen and total + size > node.budget * doc_count:
-            break
-        chosen.add(i)
-        total += size
-    sizes = {i: size for size, i in sized}
-    rare = [c for i, c in enumerate(node.clauses) if i in chosen]
-    common = [c for i, c in enumerate(node.clauses) if i not in chosen and sizes[i] <= node.ignore * doc_count]
-    return rare, common
+def _split(node: CommonTerms, df: Frequencies, doc_count: int) -> tuple[list[Node], list[Node]]:
+    """(clauses that find candidates, clauses that only add score): plan.split_common."""
+    sizes = [doc_frequency(c, df) for c in node.clauses]
+    rare, common = split_common(sizes, node.budget, node.ignore, doc_count)
+    return [node.clauses[i] for i in rare], [node.clauses[i] for i in common]
 
 
 class Compiler:
@@ -143,7 +132,7 @@ def _(node: Bool, compiler: Compiler, df: Frequencies) -> Dsl:
 
 @_compile.register
 def _(node: CommonTerms, compiler: Compiler, df: Frequencies) -> Dsl:
-    rare, common = split_common(node, df, compiler.doc_count)
+    rare, common = _split(node, df, compiler.doc_count)
     if not rare:
         return {"match_none": {}}
     required = {"bool": {"should": [_compile(c, compiler, df) for c in rare], "minimum_should_match": 1}}

@@ -31,7 +31,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
 from ..errors import SearchServiceError
-from ..indexing.target import ChunkResult
+from ..indexing.target import ChunkResult, cpu_count
 from ..ingest import Document, SkipFile, doc_id, read_document
 from ..search.ranking import DEFAULT_RANKING, Ranking
 from ..settings import Settings
@@ -54,7 +54,7 @@ class OpenSearchTarget:
         self.alias = settings.opensearch_index
         self.ranking = ranking
         self.client = client or connect(settings)
-        self.procs = settings.index_procs if settings.index_procs > 0 else _cpu_count()
+        self.procs = settings.index_procs if settings.index_procs > 0 else cpu_count()
 
     def exists(self) -> bool:
         return live_index(self.client, self.alias) is not None
@@ -282,8 +282,3 @@ def indexed_hashes(client: OpenSearch, index: str) -> dict[str, str]:
         hashes[hit["_id"]] = values[0] if values else ""
     return hashes
 
-
-def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -12,7 +12,7 @@ from functools import singledispatch
 from whoosh import query as Q
 from whoosh.matching import NullMatcher, WrappingMatcher
 
-from ..search.plan import Bool, CommonTerms, Node, Phrase, Sequence, Term
+from ..search.plan import Bool, CommonTerms, Node, Phrase, Sequence, Term, split_common
 
 
 class _Or(Q.Or):
@@ -68,19 +68,9 @@ class _Selective(_Or):
         """(candidate clauses, score-only clauses) for an index of `doc_count` documents."""
         if self.budget >= 1.0 and self.ignore >= 1.0:
             return list(self.subqueries), []
-        sized = sorted(((_doc_frequency(q, reader), i) for i, q in enumerate(self.subqueries)))
-        chosen: set[int] = set()
-        total = 0
-        for size, i in sized:
-            if chosen and total + size > self.budget * doc_count:
-                break
-            chosen.add(i)
-            total += size
-        sizes = dict((i, size) for size, i in sized)
-        rare = [q for i, q in enumerate(self.subqueries) if i in chosen]
-        common = [q for i, q in enumerate(self.subqueries)
-                  if i not in chosen and sizes[i] <= self.ignore * doc_count]
-        return rare, common
+        sizes = [_doc_frequency(q, reader) for q in self.subqueries]
+        rare, common = split_common(sizes, self.budget, self.ignore, doc_count)
+        return [self.subqueries[i] for i in rare], [self.subqueries[i] for i in common]
 
     def expand(self, reader, doc_count: int) -> tuple[Q.Query, float]:
         """The plain query this stands for in an index of `doc_count` documents, and its boost.

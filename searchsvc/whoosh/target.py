@@ -12,11 +12,11 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..indexing.target import ChunkResult
+from ..indexing.target import ChunkResult, cpu_count
 from ..ingest import Document
 from . import store
 from .schema import SCHEMA_VERSION, build_schema
-from .writer import BulkSegmentWriter, build_document_segments, build_segments, cpu_count
+from .writer import BulkSegmentWriter, build_document_segments, build_segments
 
 
 class WhooshTarget:

@@ -529,7 +529,3 @@ def build_document_segments(index_dir: Path, documents: Iterable[Document], *, l
     except BaseException:
         builder.cancel()
         raise
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
