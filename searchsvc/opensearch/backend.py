@@ -32,7 +32,7 @@ from ..search.types import FacetValue, SearchRequest, StoredDocument
 from ..settings import Settings
 from .compile import Compiler, Dsl, Frequencies
 from .connection import connect
-from .mapping import WRITTEN_PAIRS
+from .mapping import SCORED_FIELDS, WRITTEN_PAIRS
 from .target import index_meta, live_index
 
 # Shown fields of a hit; the analysed ones are not in _source at all.
@@ -63,7 +63,8 @@ class OpenSearchBackend:
                 commit = index_meta(self.client, index).get("searchsvc_commit")
                 if self._view is None or (index, commit) != self._view.version:
                     count = self.client.count(index=index)["count"]
-                    self._view = OpenSearchView(self.client, self.alias, index, commit, count, self.settings)
+                    self._view = OpenSearchView(self.client, self.alias, index, commit, count, self.settings,
+                                                self.ranking)
             except (ClusterConnectionError, TransportError) as exc:
                 if self._view is not None:
                     return self._view  # keep answering from what we know; the search itself may still work
@@ -95,7 +96,7 @@ class OpenSearchBackend:
 
 class OpenSearchView:
     def __init__(self, client: OpenSearch, alias: str, index: str, commit: str | None, doc_count: int,
-                 settings: Settings) -> None:
+                 settings: Settings, ranking: Ranking = DEFAULT_RANKING) -> None:
         self.client = client
         self.alias = alias
         self.index = index
@@ -103,7 +104,8 @@ class OpenSearchView:
         self.doc_count = doc_count
         self.timeout = settings.opensearch_timeout
         self._vocabulary = ClusterVocabulary(self)
-        self._compiler = Compiler(doc_count, self._vocabulary.frequencies)
+        self._field_docs: dict[str, int] | None = None
+        self._compiler = Compiler(doc_count, self._vocabulary.frequencies, self.field_docs, ranking)
 
     def search(self, body: Dsl, deadline: float | None = None) -> dict:
         params: dict[str, Any] = {"request_timeout": self.timeout}
@@ -174,6 +176,16 @@ class OpenSearchView:
             result.facets = {name: _facet_values(name, aggs[name]["values"]["buckets"]) for name in FACETS}
             result.undated = aggs["undated"]["doc_count"]
         return result
+
+    def field_docs(self) -> dict[str, int]:
+        """How many documents have each scored field: Lucene's N in that field's IDF.
+        (Documents are sent without their empty fields, so having one is holding a term.)"""
+        if self._field_docs is None:
+            body = {"size": 0, "track_total_hits": False, "aggs": {"docs": {"filters": {"filters": {
+                field: {"exists": {"field": field}} for field in SCORED_FIELDS}}}}}
+            buckets = self.search(body)["aggregations"]["docs"]["buckets"]
+            self._field_docs = {field: buckets[field]["doc_count"] for field in SCORED_FIELDS}
+        return self._field_docs
 
     def vocabulary(self) -> ClusterVocabulary:
         return self._vocabulary

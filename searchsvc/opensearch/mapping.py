@@ -28,7 +28,7 @@ from ..search.ranking import DEFAULT_RANKING, Ranking
 
 # Bumped when what is indexed per document changes; the next run rebuilds (a new
 # concrete index behind the alias).  Kept in the index's mapping `_meta`.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: empty analysed fields are left out (see analysed_fields)
 
 TERMS_ANALYZER = "terms"
 # Positional text fields: body fields, their title twins, and the plain fields that
@@ -39,6 +39,8 @@ PAIR_FIELDS = ("pairs", "title_pairs")
 # many documents write `hồ chí` rather than `họ chỉ` (the `adjacent` count).
 WRITTEN_PAIRS = "written_pairs"
 ANALYSED = POSITIONAL + PAIR_FIELDS + (WRITTEN_PAIRS,)
+# The fields whose terms score (BM25): compile.idf_scale needs each one's document count.
+SCORED_FIELDS = POSITIONAL + PAIR_FIELDS
 
 
 def _similarity(field: str) -> str:
@@ -103,7 +105,9 @@ def _values(tokens: list[Token], folded: bool) -> str | list[str]:
 
 
 def analysed_fields(title: str, body: str) -> dict[str, Any]:
-    """The analysed fields of one document (see the module doc)."""
+    """The analysed fields of one document (see the module doc).  A field with no terms
+    is left out, so the documents that have a field are those holding a term in it:
+    Lucene's N for the field's IDF (compile.idf_scale counts them with `exists`)."""
     title_tokens = tokenize(normalize_text(title))
     body_tokens = tokenize(normalize_text(body))
     fields: dict[str, Any] = {
@@ -118,7 +122,7 @@ def analysed_fields(title: str, body: str) -> dict[str, Any]:
     if written_without_marks(title_tokens + body_tokens):
         fields["plain"] = fields["folded"]
         fields["title_plain"] = fields["title_folded"]
-    return fields
+    return {name: value for name, value in fields.items() if value}
 
 
 def document_source(doc: Document) -> dict[str, Any]:

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from math import log
-
 from whoosh import scoring
 
-from ..search.ranking import Ranking
+from ..search.ranking import Ranking, idf_field, probabilistic_idf
 
 
 class SyllableBM25F(scoring.BM25F):
-    """BM25F with the probabilistic IDF, log(1 + (N - n + 0.5) / (n + 0.5)).
+    """BM25F with the probabilistic IDF (search/ranking.probabilistic_idf), each field's
+    document frequencies taken from the field ranking.idf_field names (with
+    `shared_idf`, titles and plain fields count in the body fields)."""
 
-    Whoosh's default IDF, log(N / (n + 1)) + 1, never falls below 1, so a
-    syllable found in nearly every article (`của`, `có`, `là`) still weighs
-    about an eighth of a rare name; questions are full of such syllables.
-    Here a syllable in 90% of the documents weighs about a hundredth.
-
-    With `shared_idf`, a title field takes its document frequency from the
-    matching body field: titles are short, so nearly every term is rare among
-    titles, and `bao nhiêu` in one headline would otherwise outweigh a name.
-    """
-
-    BODY_OF = {"title_exact": "exact", "title_folded": "folded", "title_pairs": "pairs",
-               "plain": "folded", "title_plain": "folded"}
-
-    def __init__(self, B: float = 0.75, K1: float = 1.2, shared_idf: bool = True, **kwargs: float) -> None:
-        super().__init__(B=B, K1=K1, **kwargs)
-        self.shared_idf = shared_idf
+    def __init__(self, ranking: Ranking, **per_field_b: float) -> None:
+        super().__init__(B=ranking.b, K1=ranking.k1, **per_field_b)
+        self.ranking = ranking
 
     def idf(self, searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
@@ -36,12 +23,9 @@ class SyllableBM25F(scoring.BM25F):
 
     def idf_field(self, fieldname: str) -> str:
         """The field whose document frequency weighs a term of `fieldname`."""
-        return self.BODY_OF.get(fieldname, fieldname) if self.shared_idf else fieldname
+        return idf_field(fieldname, self.ranking)
 
-    @staticmethod
-    def idf_of(n: int, total: int) -> float:
-        """The IDF of a term in `n` of `total` documents."""
-        return log(1 + (total - n + 0.5) / (n + 0.5))
+    idf_of = staticmethod(probabilistic_idf)
 
 
 def weighting(ranking: Ranking) -> scoring.BM25F:
@@ -52,4 +36,4 @@ def weighting(ranking: Ranking) -> scoring.BM25F:
                  "title_pairs_B": ranking.title_b, "plain_B": 0.0, "title_plain_B": 0.0}
     if not ranking.probabilistic_idf:
         return scoring.BM25F(B=ranking.b, K1=ranking.k1, **per_field)
-    return SyllableBM25F(B=ranking.b, K1=ranking.k1, shared_idf=ranking.shared_idf, **per_field)
+    return SyllableBM25F(ranking, **per_field)
