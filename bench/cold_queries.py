@@ -439,18 +439,22 @@ def http_once(port: int, queries: list[tuple[str, str]], clients: int) -> dict:
             kind, q = queries[i]
             path = "/api/search?" + urllib.parse.urlencode({"q": q})
             t = time.perf_counter()
+            error = ""
             try:
                 conn.request("GET", path)
                 resp = conn.getresponse()
                 body = resp.read()
                 ok = resp.status == 200 and b'"hits"' in body
                 timed_out = bool(_TIMED_OUT.search(body))
-            except (OSError, http.client.HTTPException):
+                if not ok:  # what went wrong, for the report
+                    error = f"HTTP {resp.status}: {body[:300].decode('utf-8', 'replace')}"
+            except (OSError, http.client.HTTPException) as exc:
                 ok, timed_out = False, False
+                error = f"{type(exc).__name__}: {exc}"
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             mine.append({"kind": kind, "q": q, "ms": (time.perf_counter() - t) * 1000, "ok": ok,
-                         "timed_out": timed_out})
+                         "timed_out": timed_out, **({"error": error} if error else {})})
         conn.close()
         with lock:
             rows.extend(mine)
@@ -485,11 +489,14 @@ def server_rss(pid: int) -> list[tuple[int, int]]:
     return out
 
 
-def http_run(cmd: list[str], port: int, env: dict | None, queries, clients: int) -> dict:
-    """A fresh server, the list once over HTTP, the server's RSS, the server stopped."""
+def http_run(cmd: list[str], port: int, env: dict | None, queries, clients: int,
+             server_log: Path | None = None) -> dict:
+    """A fresh server, the list once over HTTP, the server's RSS, the server stopped.
+    The server's log goes to `server_log` (else nowhere)."""
     import signal
 
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    log_file = open(server_log, "wb") if server_log else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_file,
                             env={**os.environ, **(env or {})}, start_new_session=True)
     try:
         benchmark.wait_healthy(port, proc)
@@ -503,6 +510,8 @@ def http_run(cmd: list[str], port: int, env: dict | None, queries, clients: int)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if server_log:
+            log_file.close()
 
 
 # -- one size ----------------------------------------------------------------------------

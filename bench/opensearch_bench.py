@@ -180,10 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         for backend in ("whoosh", "opensearch"):
             port = free_port()
             cmd = [PY, "-m", "searchsvc", "serve", "--corpus", str(corpus), "--host", "127.0.0.1", "--port", str(port)]
-            r = http_run(cmd, port, envs[backend], cold, args.clients)
+            server_log = args.work / f"os-bench-serve-{backend}.log"
+            r = http_run(cmd, port, envs[backend], cold, args.clients, server_log=server_log)
             lat = [x["ms"] for x in r["rows"]]
             res["http"][backend] = {"clients": args.clients, "rps": r["rps"], "p50": percentile(lat, 50),
                                     "p95": percentile(lat, 95), "errors": r["errors"],
+                                    "failed": [x for x in r["rows"] if not x["ok"]],
+                                    "server_log": str(server_log),
                                     "server_rss_mb": [rss / 1e6 for rss, _ in r["rss"]]}
             log(f"  {backend} HTTP {args.clients} clients: {r['rps']:.1f} req/s, p50 {percentile(lat, 50):.1f} "
                 f"p95 {percentile(lat, 95):.1f} ms, {r['errors']} errors")
