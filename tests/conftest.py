@@ -141,13 +141,14 @@ def cluster_settings(state_dir: Path, **overrides) -> Settings:
 
 
 def drop_cluster_indexes(settings: Settings) -> None:
-    """Delete the alias's concrete indexes (cleanup of a test's cluster state)."""
+    """Delete the alias's concrete indexes and its writer lock (cleanup of a test's cluster state)."""
     from searchsvc.opensearch.connection import connect
+    from searchsvc.opensearch.lock import lock_index
 
     client = connect(settings)
     try:
-        client.indices.delete(index=f"{settings.opensearch_index}-*", expand_wildcards="all",
-                              ignore_unavailable=True)
+        client.indices.delete(index=f"{settings.opensearch_index}-*,{lock_index(settings.opensearch_index)}",
+                              expand_wildcards="all", ignore_unavailable=True)
     finally:
         client.close()
 

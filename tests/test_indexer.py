@@ -111,6 +111,16 @@ def test_rebuild_switches_generation_atomically_and_cleans_up(corpus, tmp_path):
     engine.close()
 
 
+def test_an_index_written_under_another_schema_is_rebuilt(corpus, tmp_path):
+    index_dir = tmp_path / "index"
+    index_corpus(corpus, index_dir)
+    assert not index_corpus(corpus, index_dir).rebuilt
+    state.update_state(index_dir, schema_version=-1)  # as left by an older searchsvc
+    summary = index_corpus(corpus, index_dir)
+    assert summary.rebuilt and summary.added == 3
+    assert not index_corpus(corpus, index_dir).rebuilt
+
+
 def test_second_writer_is_refused_with_clear_message(corpus, tmp_path):
     index_dir = tmp_path / "index"
     index_corpus(corpus, index_dir)

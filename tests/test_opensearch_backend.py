@@ -7,6 +7,7 @@ test_phrases.py); this module covers what only the cluster backend does.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 
@@ -159,6 +160,21 @@ def test_a_rebuild_switches_the_alias_and_retires_the_old_index(settings, client
         service.close()
 
 
+def test_an_index_built_under_another_schema_is_rebuilt_by_any_machine(settings, client, tmp_path):
+    """The schema an index was built under is read from the index, not from the folder of
+    the machine that built it: a run from elsewhere neither rebuilds a current index nor
+    misses an outdated one."""
+    corpus = write_corpus(tmp_path / "corpus", {f"{n}.txt": f"Tin số {n}\n\nHà Nội.\n" for n in range(2)})
+    index(settings, corpus)
+    elsewhere = dataclasses.replace(settings, index_dir=tmp_path / "elsewhere")
+    assert not run_index(corpus, elsewhere.index_dir, open_target(elsewhere)).rebuilt
+    live = live_index(client, settings.opensearch_index)
+    meta = index_meta(client, live)
+    client.indices.put_mapping(index=live, body={"_meta": {**meta, "searchsvc_schema": -1}})
+    summary = run_index(corpus, elsewhere.index_dir, open_target(elsewhere))
+    assert summary.rebuilt and summary.added == 2 and live_index(client, settings.opensearch_index) != live
+
+
 def test_documents_the_cluster_refuses_are_reported_and_retried_next_run(settings, client, tmp_path):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Cầu Long Biên\n\nCầu Long Biên được sửa.\n",
                                                "b.txt": "Hồ Gươm\n\nHồ Gươm mùa thu.\n"})
@@ -182,6 +198,47 @@ def test_documents_the_cluster_refuses_are_reported_and_retried_next_run(setting
         assert ids(service, "thông xe") == {"a.txt"}
     finally:
         service.close()
+
+
+def test_one_run_at_a_time_writes_to_an_alias_even_from_two_machines(settings, client, tmp_path):
+    """Each "machine" has its own index folder (and file lock); the cluster's lock keeps
+    the second run out while the first writes, and lets it in afterwards."""
+    from searchsvc.errors import IndexBusy
+    from searchsvc.opensearch.lock import LOCK_ID, lock_index
+
+    corpus = write_corpus(tmp_path / "corpus", {f"{n}.txt": f"Tin số {n}\n\nHà Nội mùa thu.\n" for n in range(3)})
+    other_machine = dataclasses.replace(settings, index_dir=tmp_path / "other")
+    refused = []
+
+    def second_run_meanwhile(done: int, total: int) -> None:
+        if not refused:
+            with pytest.raises(IndexBusy, match=r"another indexing run .* pid \d+") as busy:
+                run_index(corpus, other_machine.index_dir, open_target(other_machine))
+            refused.append(str(busy.value))
+
+    assert index(settings, corpus, progress=second_run_meanwhile).added == 3
+    assert refused and "nothing was changed" in refused[0]
+    assert not client.exists(index=lock_index(settings.opensearch_index), id=LOCK_ID)  # released
+    write_corpus(corpus, {"3.txt": "Tin số 3\n\nHải Phòng.\n"})
+    assert run_index(corpus, other_machine.index_dir, open_target(other_machine)).added == 1
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over_once_stale(settings, client, tmp_path):
+    import time
+
+    from searchsvc.errors import IndexBusy
+    from searchsvc.opensearch.lock import LOCK_ID, STALE_AFTER, lock_index
+
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Tin\n\nHà Nội mùa thu.\n"})
+    left = {"holder": "other-host pid 4242", "since": "2026-12-01T08:00:00+07:00", "heartbeat": time.time()}
+    index_name = lock_index(settings.opensearch_index)
+    client.index(index=index_name, id=LOCK_ID, body=left, refresh=True)
+    with pytest.raises(IndexBusy, match="other-host pid 4242 since 2026-12-01"):
+        index(settings, corpus)
+    client.index(index=index_name, id=LOCK_ID, body={**left, "heartbeat": time.time() - STALE_AFTER - 5},
+                 refresh=True)
+    assert index(settings, corpus).added == 1
+    assert not client.exists(index=index_name, id=LOCK_ID)
 
 
 def test_status_reports_the_clusters_view(settings, tmp_path):

@@ -93,7 +93,7 @@ def run_index(
     if not corpus_dir.is_dir():
         raise SearchServiceError(f"corpus folder {corpus_dir} does not exist")
     started = time.monotonic()
-    with state.writer_lock(index_dir, wait=wait):
+    with state.writer_lock(index_dir, wait=wait), target.writer_lock(wait):
         try:
             summary = _run_locked(corpus_dir, index_dir, target, rebuild, progress, max_file_bytes, stage)
         except Exception as exc:
@@ -117,7 +117,7 @@ def index_documents(documents: Iterable[Document], index_dir: Path, target: Inde
     `--rebuild` is; returns the document count.  For harnesses and importers that hold
     their documents in memory: the same writer, commit and switch as `run_index`."""
     index_dir = Path(index_dir)
-    with state.writer_lock(index_dir):
+    with state.writer_lock(index_dir), target.writer_lock(0.0):
         run = target.start(rebuild=True)
         try:
             run.write_documents(documents)
@@ -144,8 +144,9 @@ def _run_locked(
     stage: Stage | None = None,
 ) -> RunSummary:
     summary = RunSummary()
-    if target.exists() and state.read_state(index_dir).get("schema_version") != target.schema_version:
-        log.warning("index was built with another schema version: rebuilding")
+    if not rebuild and target.exists() and target.published_schema() != target.schema_version:
+        log.warning("the index was built with schema %s (now %s): rebuilding", target.published_schema(),
+                    target.schema_version)
         rebuild = True
     run = target.start(rebuild)
     summary.rebuilt = run.rebuilt

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -65,8 +66,16 @@ class IndexTarget(Protocol):
     def exists(self) -> bool:
         """Whether an index has been published (searchable, possibly empty)."""
 
+    def published_schema(self) -> int | None:
+        """The `schema_version` the published index was written under, if known."""
+
     def start(self, rebuild: bool) -> IndexRun:
         """Begin a run: into the live index, or (`rebuild`, or none exists) into a new one."""
+
+    def writer_lock(self, wait: float) -> AbstractContextManager[None]:
+        """What keeps a second run from writing while this one does, beyond the index
+        folder's file lock (state.writer_lock), which every run holds first.  Raises
+        IndexBusy, after `wait` seconds, when another run holds it."""
 
 
 def cpu_count() -> int:

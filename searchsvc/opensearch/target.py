@@ -24,6 +24,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from ..search.ranking import DEFAULT_RANKING, Ranking
 from ..settings import Settings
 from . import bulk
 from .connection import connect
+from .lock import ClusterWriterLock
 from .mapping import SCHEMA_VERSION, document_source, index_body
 
 log = logging.getLogger(__name__)
@@ -59,13 +61,17 @@ class OpenSearchTarget:
     def exists(self) -> bool:
         return live_index(self.client, self.alias) is not None
 
+    def published_schema(self) -> int | None:
+        # In the index itself: a run from another machine (another index folder) reads it too.
+        live = live_index(self.client, self.alias)
+        return None if live is None else index_meta(self.client, live).get("searchsvc_schema")
+
+    def writer_lock(self, wait: float) -> AbstractContextManager[None]:
+        # Indexers of one alias may run on several machines: the cluster holds the lock.
+        return ClusterWriterLock(self.client, self.alias).hold(wait)
+
     def start(self, rebuild: bool) -> OpenSearchRun:
         live = live_index(self.client, self.alias)
-        if live is not None and not rebuild:
-            schema = index_meta(self.client, live).get("searchsvc_schema")
-            if schema != SCHEMA_VERSION:
-                log.warning("index %s was built with schema %s (now %s): rebuilding", live, schema, SCHEMA_VERSION)
-                rebuild = True
         _remove_leftovers(self.client, self.alias, live, self.settings.opensearch_grace)
         if rebuild or live is None:
             name = f"{self.alias}-{dt.datetime.now(dt.timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(2)}"

@@ -8,10 +8,12 @@ generation folder, published by switching `CURRENT` (store.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from ..indexing.state import read_state
 from ..indexing.target import ChunkResult, cpu_count
 from ..ingest import Document
 from . import store
@@ -30,6 +32,13 @@ class WhooshTarget:
 
     def exists(self) -> bool:
         return store.current_generation(self.index_dir) is not None
+
+    def published_schema(self) -> int | None:
+        return read_state(self.index_dir).get("schema_version")  # recorded by each successful run
+
+    def writer_lock(self, wait: float) -> AbstractContextManager[None]:
+        # The index lives in the index folder, so the folder's file lock covers it.
+        return nullcontext()
 
     def start(self, rebuild: bool) -> WhooshRun:
         live = store.current_generation(self.index_dir)
