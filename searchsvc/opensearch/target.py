@@ -90,6 +90,8 @@ class OpenSearchRun:
         self.rebuilt = rebuilt
         self.previous = previous
         self._known = {} if rebuilt else indexed_hashes(self.client, name)
+        # Documents the cluster would not take, {id: reason}: a rebuild missing any is not published.
+        self.refused: dict[str, str] = {}
 
     def known_hashes(self) -> dict[str, str]:
         return dict(self._known)
@@ -101,9 +103,11 @@ class OpenSearchRun:
         size = max(1, self.target.settings.opensearch_bulk_docs)
         batches = [actions[i:i + size] for i in range(0, len(actions), size)]
         failed: dict[str, str] = {}
-        with ThreadPoolExecutor(max(1, self.target.settings.opensearch_bulk_threads)) as pool:
+        settings = self.target.settings
+        with ThreadPoolExecutor(max(1, settings.opensearch_bulk_threads)) as pool:
             for result in pool.map(lambda b: bulk.send(self.client, self.name, b), batches):
                 failed.update(result)
+        self.refused.update(failed)
         return failed
 
     def write(self, corpus_dir: Path, files: list[Path], *, max_file_bytes: int,
@@ -172,6 +176,13 @@ class OpenSearchRun:
 
     def commit(self) -> int:
         client, settings = self.client, self.target.settings
+        if self.rebuilt and self.refused:
+            # Publishing would hide documents the index being replaced still serves (a shard
+            # lost with its node while building, a write block): keep that one instead.
+            ident, reason = next(iter(self.refused.items()))
+            raise SearchServiceError(
+                f"the cluster did not take {len(self.refused)} documents of the rebuild (e.g. {ident}: "
+                f"{reason}); the new index was not published and the one before keeps serving")
         client.indices.refresh(index=self.name)
         meta = {"searchsvc_schema": SCHEMA_VERSION, "searchsvc_state": "live",
                 "searchsvc_commit": f"{time.time():.6f}"}
