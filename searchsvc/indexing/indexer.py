@@ -144,9 +144,9 @@ def _run_locked(
     stage: Stage | None = None,
 ) -> RunSummary:
     summary = RunSummary()
-    if not rebuild and target.exists() and target.published_schema() != target.schema_version:
-        log.warning("the index was built with schema %s (now %s): rebuilding", target.published_schema(),
-                    target.schema_version)
+    published = target.published_schema() if not rebuild and target.exists() else target.schema_version
+    if published != target.schema_version:
+        log.warning("the index was built with schema %s (now %s): rebuilding", published, target.schema_version)
         rebuild = True
     run = target.start(rebuild)
     summary.rebuilt = run.rebuilt

@@ -36,37 +36,25 @@ Dsl = dict[str, Any]
 Frequencies = dict[tuple[str, str], int]
 
 
-def plan_terms(node: Node) -> Iterable[tuple[str, str]]:
-    """Every (field, term) a CommonTerms node's clauses need counted."""
+def plan_terms(node: Node, scored_only: bool = False) -> Iterable[tuple[str, str]]:
+    """Every (field, term) of `node`: all of them (what a CommonTerms node's clauses need
+    counted), or with `scored_only` those whose score counts (not those only filtering,
+    checking positions or excluding)."""
     if isinstance(node, Term):
         yield node.field, node.text
     elif isinstance(node, Phrase):
         for word in node.words:
             yield node.field, word
-    elif isinstance(node, Sequence):
+    elif isinstance(node, Sequence) and not scored_only:
         for term in node.terms:
             yield term.field, term.text
     elif isinstance(node, Bool):
-        for child in node.must + node.should + node.filter + node.must_not:
-            yield from plan_terms(child)
+        children = node.must + node.should + (() if scored_only else node.filter + node.must_not)
+        for child in children:
+            yield from plan_terms(child, scored_only)
     elif isinstance(node, CommonTerms):
         for child in node.clauses:
-            yield from plan_terms(child)
-
-
-def scored_terms(node: Node) -> Iterable[tuple[str, str]]:
-    """Every (field, term) whose score counts: not those only filtering or excluding."""
-    if isinstance(node, Term):
-        yield node.field, node.text
-    elif isinstance(node, Phrase):
-        for word in node.words:
-            yield node.field, word
-    elif isinstance(node, Bool):
-        for child in node.must + node.should:
-            yield from scored_terms(child)
-    elif isinstance(node, CommonTerms):
-        for child in node.clauses:
-            yield from scored_terms(child)
+            yield from plan_terms(child, scored_only)
 
 
 def common_terms_in(node: Node) -> Iterable[CommonTerms]:
@@ -115,7 +103,7 @@ class Compiler:
 
     def compile(self, node: Node) -> Dsl:
         wanted = {ft for common in common_terms_in(node) for ft in plan_terms(common)}
-        for field, text in scored_terms(node):
+        for field, text in plan_terms(node, scored_only=True):
             wanted |= {(field, text), (idf_field(field, self.ranking), text)}
         df = self.frequencies(sorted(wanted)) if wanted else {}
         return _compile(node, self, df)

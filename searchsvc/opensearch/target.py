@@ -103,8 +103,7 @@ class OpenSearchRun:
         size = max(1, self.target.settings.opensearch_bulk_docs)
         batches = [actions[i:i + size] for i in range(0, len(actions), size)]
         failed: dict[str, str] = {}
-        settings = self.target.settings
-        with ThreadPoolExecutor(max(1, settings.opensearch_bulk_threads)) as pool:
+        with ThreadPoolExecutor(max(1, self.target.settings.opensearch_bulk_threads)) as pool:
             for result in pool.map(lambda b: bulk.send(self.client, self.name, b), batches):
                 failed.update(result)
         self.refused.update(failed)
