@@ -32,6 +32,7 @@ import signal
 import sys
 import threading
 import traceback
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from typing import Any
 from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from ..analysis import written_pairs
@@ -110,6 +112,85 @@ class _TermPool:
         self.fields.clear()
 
 
+class _PositionTrackingFile:
+    """A file being written whose position is counted, not asked of the OS.
+
+    The codec asks `tell()` several times per term (where a posting list starts,
+    where a term-index row goes); on a real file each is an lseek system call,
+    and a 20k-article build spent 8% of its samples there.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._pos = raw.tell()
+
+    def write(self, data: bytes) -> int:
+        self._raw.write(data)
+        self._pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._pos = self._raw.seek(offset, whence)
+        return self._pos
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _track_position(structfile: Any) -> None:
+    structfile.file = _PositionTrackingFile(structfile.file)
+
+
+def _stored_length(length: int) -> int:
+    """A field length as the codec reads it back: quantised to one byte (0 stays 0)."""
+    code = length_to_byte(length)
+    return byte_to_length(code) if code else 0
+
+
+class _LengthsOf:
+    """Field lengths by docnum, read through a codec accessor (segments with merged-in documents)."""
+
+    def __init__(self, get: Callable[[int], int]) -> None:
+        self._get = get
+
+    def __getitem__(self, docnum: int) -> int:
+        return self._get(docnum)
+
+
+class _NoLengths:
+    def __getitem__(self, docnum: int) -> int:
+        return 0
+
+
+_NO_LENGTHS = _NoLengths()
+
+
+def _add_postings(postwriter: Any, flat: list, lengths: Any) -> None:
+    """One term's pooled postings [docnum, weight, value, ...] into whoosh3's postings writer.
+
+    The same blocks and block statistics as `W3PostingsWriter.add_posting` called once
+    per posting builds (a block is written when the next one starts; the last at
+    `finish_postings`), set a block at a time instead of a posting at a time.
+    """
+    limit = postwriter._blocklimit
+    ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+    for start in range(0, len(ids), limit):
+        if start:
+            postwriter._write_block()
+        block_ids = ids[start:start + limit]
+        block_weights = weights[start:start + limit]
+        postwriter._ids = array("I", block_ids)
+        postwriter._weights = array("f", block_weights)
+        postwriter._values = [v for v in values[start:start + limit] if v]
+        postwriter._maxweight = max(0, max(block_weights))
+        block_lengths = [n for n in (lengths[d] for d in block_ids) if n]
+        postwriter._minlength = min(block_lengths) if block_lengths else None
+        postwriter._maxlength = max(block_lengths) if block_lengths else 0
+
+
 class BulkSegmentWriter(SegmentWriter):
     """A SegmentWriter whose postings go through `_TermPool` (see module docstring)."""
 
@@ -127,6 +208,15 @@ class BulkSegmentWriter(SegmentWriter):
         self._floats: dict[int, float] = {}
         self._freqbytes: dict[int, bytes] = {}
         self.written_pairs = WrittenPairsWriter()
+        _track_position(self.fieldwriter._postfile)
+        _track_position(self.fieldwriter._tindex.dbfile)
+        # Each document's field lengths as the codec will read them back, so that
+        # writing the postings need not read them back from the length columns;
+        # None once a merged-in segment brought documents this writer did not see.
+        self._lengths: dict[str, list[int]] | None = {}
+        self._quantised: dict[int, int] = {}
+        # Position lists of one position (most terms in a document) encoded once.
+        self._single_positions: dict[int, bytes] = {}
 
     def memory_estimate(self) -> int:
         return self.pool.memory_estimate() + self.written_pairs.memory_estimate()
@@ -171,7 +261,12 @@ class BulkSegmentWriter(SegmentWriter):
                 else:
                     lst.append(pos)
             encode = fmt.encode
-            items = ((term, len(lst), encode(lst)) for term, lst in poses.items())
+            singles = self._single_positions
+            items = (
+                (term, len(lst), encode(lst) if len(lst) > 1
+                 else singles.get(lst[0]) or singles.setdefault(lst[0], encode(lst)))
+                for term, lst in poses.items()
+            )
         else:
             counts: dict[str, int] = {}
             for row in rows:
@@ -237,6 +332,8 @@ class BulkSegmentWriter(SegmentWriter):
                     raise NotImplementedError("separate spelling fields are not supported")
                 if fieldobj.vector:
                     raise NotImplementedError("term vectors are not supported")
+                if self._lengths is not None and length:
+                    self._remember_length(fieldname, docnum, length)
                 customval = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, fieldobj, customval if fieldobj.stored else None, length)
                 column = fieldobj.column_type
@@ -252,8 +349,18 @@ class BulkSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _remember_length(self, fieldname: str, docnum: int, length: int) -> None:
+        lengths = self._lengths[fieldname] if fieldname in self._lengths else self._lengths.setdefault(fieldname, [])
+        if len(lengths) <= docnum:
+            lengths.extend([0] * (docnum + 1 - len(lengths)))
+        quantised = self._quantised.get(length)
+        if quantised is None:
+            quantised = self._quantised[length] = _stored_length(length)
+        lengths[docnum] = quantised
+
     def add_reader(self, reader) -> None:
         """A merged segment's documents and postings (Whoosh's), and its written-pair counts."""
+        self._lengths = None  # its documents' lengths are read back from the columns
         super().add_reader(reader)
         segment, folder = reader.segment(), getattr(reader.storage(), "folder", None)
         table = None if segment is None or folder is None else WrittenPairs.open(folder, segment.segment_id())
@@ -268,7 +375,7 @@ class BulkSegmentWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         """Write the pooled postings through the codec, field by field, term by term."""
         self.perdocwriter.close()
-        pdr = self.per_document_reader() if self.codec.length_stats else None
+        pdr = self.per_document_reader() if self.codec.length_stats and self._lengths is None else None
         fw = self.fieldwriter
         flat_out = FlatPostingsWriter()
         try:
@@ -279,16 +386,17 @@ class BulkSegmentWriter(SegmentWriter):
                 fw.start_field(fieldname, self.schema[fieldname])
                 if pdr is not None:
                     dfl = pdr.doc_field_length_reader(fieldname)
+                    lengths = _LengthsOf(dfl)
+                elif self.codec.length_stats and fieldname in self._lengths:
+                    lengths = self._lengths[fieldname]
+                    lengths.extend([0] * (self.docnum - len(lengths)))  # documents without the field
                 else:
-                    def dfl(docnum: int) -> int:
-                        return 0
-                start_term, add, finish_term = fw.start_term, fw.add, fw.finish_term
+                    lengths = _NO_LENGTHS
+                start_term, finish_term = fw.start_term, fw.finish_term
                 for tbytes in sorted(terms):
                     flat = terms[tbytes]
                     start_term(tbytes)
-                    for i in range(0, len(flat), 3):
-                        docnum = flat[i]
-                        add(docnum, flat[i + 1], flat[i + 2] or b"", dfl(docnum))
+                    _add_postings(fw._postwriter, flat, lengths)
                     finish_term()
                     flat_out.add(fieldname, tbytes, flat)
                 fw.finish_field()
