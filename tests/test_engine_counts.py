@@ -12,7 +12,6 @@ import shutil
 
 import numpy as np
 import pytest
-from whoosh import index as whoosh_index
 from whoosh import query as Q
 
 from searchsvc.search import SearchRequest
@@ -23,6 +22,7 @@ from searchsvc.search.service import SearchService
 from searchsvc.whoosh import store
 from searchsvc.whoosh.compile import compile_plan
 from searchsvc.whoosh.evaluate import Evaluator
+from searchsvc.whoosh.flatview import open_searcher
 from searchsvc.whoosh.postings import IndexArrays
 from searchsvc.whoosh.scoring import weighting
 
@@ -72,8 +72,8 @@ def _assert_same(searcher, q: str) -> None:
 @pytest.fixture(scope="module")
 def churned_index(churned_index_dir):
     """A searcher over the sample corpus indexed twice (several segments, deletions)."""
-    ix = whoosh_index.open_dir(str(store.current_generation(churned_index_dir)))
-    with ix.searcher(weighting=weighting(DEFAULT_RANKING)) as searcher:
+    generation = store.current_generation(churned_index_dir)
+    with open_searcher(str(generation), weighting=weighting(DEFAULT_RANKING)) as searcher:
         assert len(searcher.reader().leaf_readers()) > 1 and searcher.reader().has_deletions()
         yield searcher
 

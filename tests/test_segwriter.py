@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import writing
 from whoosh.writing import SegmentWriter
 
+from searchsvc.analysis.terms import pair_terms
 from searchsvc.whoosh import store
+from searchsvc.whoosh.analyzers import analyzed
+from searchsvc.whoosh.postings import IndexArrays
 from searchsvc.ingest import iter_corpus_files, read_document
 from searchsvc.whoosh.schema import build_schema, document_fields
-from searchsvc.whoosh.writer import BulkSegmentWriter, build_segments
+from searchsvc.whoosh.writer import FLAT_ONLY_FIELDS, BulkSegmentWriter, build_segments
 
 from .conftest import FIXTURE_CORPUS, SAMPLE_CORPUS, index_corpus
 
@@ -21,11 +25,18 @@ def _docs(corpus: Path):
 
 
 def _dump(ix_dir: Path) -> dict:
-    """Everything a search can see, keyed by document id instead of docnum."""
+    """Everything a search can see, keyed by document id instead of docnum.
+
+    FLAT_ONLY_FIELDS are read as searches read them (IndexArrays: the flat arrays
+    where the segment has them, else Whoosh's postings), term by term.
+    """
     ix = whoosh_index.open_dir(str(ix_dir))
-    with ix.reader() as r:
+    with ix.searcher() as s:
+        r = s.reader()
         ids = {n: r.stored_fields(n)["id"] for n in r.all_doc_ids()}
         postings = {}
+        flat_only = {}
+        arrays = IndexArrays(s)
         for fieldname, tbytes in r.all_terms():
             m = r.postings(fieldname, tbytes)
             rows = []
@@ -33,6 +44,14 @@ def _dump(ix_dir: Path) -> dict:
                 rows.append((ids[m.id()], m.weight(), m.value()))
                 m.next()
             postings[(fieldname, tbytes)] = sorted(rows)
+        for fieldname in sorted(FLAT_ONLY_FIELDS):
+            terms = {t for f, t in postings if f == fieldname} | _pair_terms(ids, r, fieldname)
+            for tbytes in terms:
+                found = arrays.postings(fieldname, tbytes.decode("utf-8"))
+                flat_only[(fieldname, tbytes)] = sorted(
+                    (ids[int(n)], float(w)) for n, w in zip(found.ids, found.tf) if int(n) in ids)
+            for key in [k for k in postings if k[0] == fieldname]:
+                del postings[key]  # compared through flat_only
         stored = {ids[n]: r.stored_fields(n) for n in ids}
         lengths = {
             (ids[n], f): r.doc_field_length(n, f)
@@ -41,8 +60,19 @@ def _dump(ix_dir: Path) -> dict:
         columns = {f: sorted((ids[n], r.column_reader(f, translate=False)[n]) for n in ids)
                    for f in ("id", "hash", "year", "source", "category", "date")}
         stats = {(f, t): (r.doc_frequency(f, t), r.frequency(f, t)) for f, t in postings}
-        return {"postings": postings, "stored": stored, "lengths": lengths, "columns": columns,
-                "stats": stats, "field_length": {f: r.field_length(f) for f in ("exact", "pairs")}}
+        return {"postings": postings, "flat_only": flat_only, "stored": stored, "lengths": lengths,
+                "columns": columns, "stats": stats,
+                "field_length": {f: r.field_length(f) for f in ("exact", "pairs")}}
+
+
+def _pair_terms(ids: dict, reader, fieldname: str) -> set[bytes]:
+    """The pair terms the stored texts of the live documents hold (what the field should index)."""
+    source = "body" if fieldname == "pairs" else "title"
+    out: set[bytes] = set()
+    for n in ids:
+        text = reader.stored_fields(n).get(source) or ""
+        out.update(t.encode("utf-8") for t in pair_terms(analyzed(text).tokens))
+    return out
 
 
 def _build(ix_dir: Path, writer_class, docs) -> None:
@@ -64,6 +94,38 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path, corpus):
     assert plain.keys() == bulk.keys()
     for key in plain:
         assert plain[key] == bulk[key], key
+
+
+def test_pair_postings_are_only_flat_on_disk(tmp_path):
+    _build(tmp_path / "bulk", BulkSegmentWriter, _docs(FIXTURE_CORPUS))
+    ix = whoosh_index.open_dir(str(tmp_path / "bulk"))
+    with ix.reader() as r:
+        fields = {f for f, _ in r.all_terms()}
+    assert "exact" in fields and not fields & FLAT_ONLY_FIELDS
+
+
+def test_merging_segments_keeps_flat_only_postings(tmp_path):
+    """Segments merged at commit (deleted documents dropped) hold what a fresh build of the rest holds."""
+    docs = _docs(FIXTURE_CORPUS)
+    gone = {d.id for d in docs[::4]}
+    _build(tmp_path / "plain", SegmentWriter, [d for d in docs if d.id not in gone])
+    (tmp_path / "merged").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "merged"), build_schema())
+    paths = list(iter_corpus_files(FIXTURE_CORPUS))
+    w = BulkSegmentWriter(ix)
+    w.commit_segments(build_segments(tmp_path / "merged", FIXTURE_CORPUS, paths, procs=1, limitmb=0))
+    assert len(list((tmp_path / "merged").glob("*.pst"))) > 2
+    w = BulkSegmentWriter(ix)
+    for ident in gone:
+        w.delete_by_term("id", ident)
+    w.commit_segments([], mergetype=writing.OPTIMIZE)
+    assert len(list((tmp_path / "merged").glob("*.pst"))) == 1
+    plain, merged = _dump(tmp_path / "plain"), _dump(tmp_path / "merged")
+    assert merged["flat_only"] and not merged["stats"].keys() & merged["flat_only"].keys()
+    # (Whoosh's merge re-adds the one-byte-rounded length of each document, so a merged
+    # field's total length is not the sum of the exact lengths a fresh build adds.)
+    for key in plain.keys() - {"field_length"}:
+        assert plain[key] == merged[key], key
 
 
 @pytest.mark.slow

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
@@ -27,6 +26,7 @@ from ..search.types import FacetValue, SearchRequest, StoredDocument
 from . import store
 from .compile import compile_plan
 from .evaluate import Evaluator, Matches
+from .flatview import open_searcher
 from .postings import IndexArrays
 from .scoring import weighting
 from .vocabulary import IndexVocabulary
@@ -75,7 +75,7 @@ class WhooshBackend:
             # refresh() reuses segment readers by segment id and so keeps their
             # old deletion state (updated and deleted documents stay visible).
             old = state.searcher
-            state.searcher = whoosh_index.open_dir(str(generation)).searcher(weighting=weighting(self.ranking))
+            state.searcher = open_searcher(str(generation), weighting=weighting(self.ranking))
             state.generation = generation
             if old is not None:
                 old.close()

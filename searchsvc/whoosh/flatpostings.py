@@ -9,8 +9,11 @@ writes, for each segment it writes, the same postings as four arrays:
     <segment>.flatspan.npy   uint32 (terms x 2): where the term's postings start, how many
     <segment>.flatids.npy    uint32: docnums within the segment, ascending per term
     <segment>.flattf.npy     float32: the posting weights (Whoosh stores them as float32 too)
+    <segment>.flatfield.npy  uint8: which field each key's term is of, as a position in
+    <segment>.flatnames.npy  the field names (unicode)
 
-so a cold posting list costs a binary search and a page-in.  The files carry the
+so a cold posting list costs a binary search and a page-in.  Some fields' postings
+are only here (writer.FLAT_ONLY_FIELDS); a segment merge reads them back by field.  The files carry the
 segment's name, so Whoosh deletes them with the segment (index.clean_files).  A
 segment without them (written by Whoosh's own writer) is read the Whoosh way.
 
@@ -25,11 +28,13 @@ from __future__ import annotations
 import hashlib
 import os
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-SUFFIXES = {"keys": ".flatkeys.npy", "span": ".flatspan.npy", "ids": ".flatids.npy", "tf": ".flattf.npy"}
+SUFFIXES = {"keys": ".flatkeys.npy", "span": ".flatspan.npy", "ids": ".flatids.npy", "tf": ".flattf.npy",
+            "field": ".flatfield.npy", "names": ".flatnames.npy"}
 
 
 def term_key(fieldname: str, tbytes: bytes) -> int:
@@ -43,6 +48,8 @@ class FlatPostingsWriter:
 
     def __init__(self) -> None:
         self._keys = array("Q")
+        self._field = array("B")
+        self._names: dict[str, int] = {}
         self._starts = array("I")
         self._counts = array("I")
         self._ids = array("I")
@@ -50,25 +57,47 @@ class FlatPostingsWriter:
 
     def add(self, fieldname: str, tbytes: bytes, flat: list) -> None:
         """One term's postings as the bulk writer pools them: [docnum, weight, value, ...]."""
-        self._keys.append(term_key(fieldname, tbytes))
-        self._starts.append(len(self._ids))
-        self._counts.append(len(flat) // 3)
+        self._start(fieldname, term_key(fieldname, tbytes), len(flat) // 3)
         self._ids.extend(flat[0::3])
         self._tf.extend(flat[1::3])
 
-    def save(self, folder: str, segment_name: str) -> None:
+    def add_arrays(self, fieldname: str, key: int, ids: np.ndarray, tf: np.ndarray) -> None:
+        """One term's postings by its key (read back from a merged segment), docnums ascending."""
+        self._start(fieldname, key, len(ids))
+        self._ids.frombytes(np.ascontiguousarray(ids, dtype=np.uint32).tobytes())
+        self._tf.frombytes(np.ascontiguousarray(tf, dtype=np.float32).tobytes())
+
+    def _start(self, fieldname: str, key: int, count: int) -> None:
+        code = self._names.get(fieldname)
+        if code is None:
+            code = self._names[fieldname] = len(self._names)
+        self._keys.append(key)
+        self._field.append(code)
+        self._starts.append(len(self._ids))
+        self._counts.append(count)
+
+    def collides(self) -> bool:
+        """Whether two terms added share a key (then the segment cannot be saved)."""
+        keys = np.sort(np.frombuffer(self._keys, dtype=np.uint64))
+        return len(keys) > 1 and bool((keys[1:] == keys[:-1]).any())
+
+    def save(self, folder: str, segment_name: str) -> bool:
+        """Write the files; False (nothing written) when two terms share a key."""
         keys = np.frombuffer(self._keys, dtype=np.uint64)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
-            return  # a hash collision within the segment: leave it to be read the Whoosh way
+            return False  # a hash collision within the segment: leave it to be read the Whoosh way
         span = np.stack([np.frombuffer(self._starts, dtype=np.uint32)[order],
                          np.frombuffer(self._counts, dtype=np.uint32)[order]], axis=1)
         arrays = {"keys": keys, "span": span, "ids": np.frombuffer(self._ids, dtype=np.uint32),
-                  "tf": np.frombuffer(self._tf, dtype=np.float32)}
-        # `keys` last: a segment whose keys file exists has the other three complete.
-        for kind in ("span", "ids", "tf", "keys"):
+                  "tf": np.frombuffer(self._tf, dtype=np.float32),
+                  "field": np.frombuffer(self._field, dtype=np.uint8)[order],
+                  "names": np.array(list(self._names), dtype=str)}
+        # `keys` last: a segment whose keys file exists has the others complete.
+        for kind in ("span", "ids", "tf", "field", "names", "keys"):
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
+        return True
 
 
 def map_beside_segment(folder: str, segment_name: str, suffixes: dict[str, str]) -> dict[str, np.ndarray] | None:
@@ -90,6 +119,8 @@ class FlatPostings:
     span: np.ndarray
     ids: np.ndarray
     tf: np.ndarray
+    field: np.ndarray
+    names: np.ndarray
 
     @classmethod
     def open(cls, folder: str, segment_name: str) -> FlatPostings | None:
@@ -114,3 +145,12 @@ class FlatPostings:
         """Documents holding the term, deleted ones included (as Whoosh counts)."""
         i = self._find(fieldname, tbytes)
         return 0 if i is None else int(self.span[i][1])
+
+    def field_postings(self, fieldname: str) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(key, docnums, weights) of every term of one field, in key order (for merges)."""
+        codes = np.flatnonzero(self.names == fieldname)
+        if not len(codes):
+            return
+        for i in np.flatnonzero(self.field == codes[0]):
+            start, count = (int(v) for v in self.span[i])
+            yield int(self.keys[i]), self.ids[start:start + count], self.tf[start:start + count]

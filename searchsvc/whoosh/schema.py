@@ -26,8 +26,9 @@ from .analyzers import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, analyzed
 # Bumped when stored or indexed text changes, so the next run rebuilds: 2 = strict accents
 # (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in
 # HTML bodies, 4 = flat postings beside each segment (flatpostings.py), 5 = written-pair
-# counts beside each segment (writtenpairs.py).
-SCHEMA_VERSION = 5
+# counts beside each segment (writtenpairs.py), 6 = pair postings only as flat arrays
+# (writer.FLAT_ONLY_FIELDS).
+SCHEMA_VERSION = 6
 
 
 def build_schema() -> fields.Schema:

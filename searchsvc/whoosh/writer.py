@@ -13,7 +13,9 @@ codec writing the posting lists.  Only the last is unavoidable.
     path: `tests/test_segwriter.py` compares the two indexes posting by posting);
   * keeps postings grouped by field and term in memory (documents arrive in
     docnum order, so each posting list is already sorted) and hands them to the
-    codec directly, with no run files;
+    codec directly, a block at a time, with no run files;
+  * writes the pair fields' postings only as flat arrays (FLAT_ONLY_FIELDS), the
+    other fields' both through the codec and as flat arrays;
   * reports an estimate of the memory it holds, so the caller can close the
     segment and start another when it reaches its budget (`limitmb`).
 
@@ -37,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.system import pack_uint
@@ -47,7 +50,7 @@ from ..analysis import written_pairs
 from ..indexing.target import ChunkResult
 from ..ingest import Document, SkipFile, doc_id, read_document
 from .analyzers import _SyllableTokenizer, analyzed
-from .flatpostings import FlatPostingsWriter
+from .flatpostings import FlatPostings, FlatPostingsWriter, term_key
 from .schema import document_fields
 from .writtenpairs import WrittenPairs, WrittenPairsWriter
 
@@ -62,6 +65,14 @@ _TERM_BYTES = 200
 WRITTEN_PAIRS_FIELD = "exact"
 STORED_BODY = "body"  # the same text, stored
 
+# Fields whose postings an index on disk keeps only as flat arrays (flatpostings.py),
+# not also in Whoosh's posting and term files.  Adjacent-syllable pairs are four in
+# five of a segment's terms, most in one document, so Whoosh's per-term cost (a
+# pickled block, a term-index row) was most of the build time and 40% of the index
+# on disk; and queries read pair postings only as arrays (IndexArrays.postings,
+# evaluate.py), never through Whoosh's matchers.
+FLAT_ONLY_FIELDS = frozenset({"pairs", "title_pairs"})
+
 
 class _TermPool:
     """Postings grouped as field -> term bytes -> flat [docnum, weight, value, ...] list.
@@ -73,8 +84,18 @@ class _TermPool:
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, list]] = {}
         self.fieldnames: set[str] = set()
+        # Postings of FLAT_ONLY_FIELDS read back from merged segments, which know
+        # each term by its key only: field -> key -> [(docnums, weights), ...].
+        self.merged: dict[str, dict[int, list[tuple[np.ndarray, np.ndarray]]]] = {}
         self.postings = 0
         self.terms = 0
+
+    def add_merged(self, fieldname: str, key: int, ids: np.ndarray, tf: np.ndarray) -> None:
+        chunks = self.merged.setdefault(fieldname, {}).setdefault(key, [])
+        if not chunks:
+            self.terms += 1
+        chunks.append((ids, tf))
+        self.postings += len(ids)
 
     def terms_of(self, fieldname: str) -> dict[bytes, list]:
         terms = self.fields.get(fieldname)
@@ -110,6 +131,7 @@ class _TermPool:
 
     def cleanup(self) -> None:
         self.fields.clear()
+        self.merged.clear()
 
 
 class _PositionTrackingFile:
@@ -189,6 +211,25 @@ def _add_postings(postwriter: Any, flat: list, lengths: Any) -> None:
         block_lengths = [n for n in (lengths[d] for d in block_ids) if n]
         postwriter._minlength = min(block_lengths) if block_lengths else None
         postwriter._maxlength = max(block_lengths) if block_lengths else 0
+
+
+def _add_flat_field(flat_out: FlatPostingsWriter, fieldname: str, terms: dict[bytes, list],
+                    merged: dict[int, list[tuple[np.ndarray, np.ndarray]]]) -> None:
+    """One FLAT_ONLY_FIELDS field's postings, pooled by term and merged in by key, to flat_out."""
+    if not merged:
+        for tbytes, flat in terms.items():
+            flat_out.add(fieldname, tbytes, flat)
+        return
+    for tbytes, flat in terms.items():
+        ids = np.array(flat[0::3], dtype=np.int64)
+        merged.setdefault(term_key(fieldname, tbytes), []).append((ids, np.array(flat[1::3], dtype=np.float32)))
+    for key, chunks in merged.items():
+        ids = np.concatenate([c[0] for c in chunks])
+        tf = np.concatenate([c[1] for c in chunks])
+        if len(chunks) > 1 and bool((np.diff(ids) < 0).any()):  # sources interleave: docnum order
+            order = np.argsort(ids, kind="stable")
+            ids, tf = ids[order], tf[order]
+        flat_out.add_arrays(fieldname, key, ids, tf)
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -361,8 +402,12 @@ class BulkSegmentWriter(SegmentWriter):
     def add_reader(self, reader) -> None:
         """A merged segment's documents and postings (Whoosh's), and its written-pair counts."""
         self._lengths = None  # its documents' lengths are read back from the columns
+        basedoc = self.docnum
         super().add_reader(reader)
         segment, folder = reader.segment(), getattr(reader.storage(), "folder", None)
+        flat = None if segment is None or folder is None else FlatPostings.open(folder, segment.segment_id())
+        if flat is not None:
+            self._add_flat_only(flat, reader, basedoc)
         table = None if segment is None or folder is None else WrittenPairs.open(folder, segment.segment_id())
         self.written_pairs.add_table(table)
         if table is not None and reader.has_deletions():
@@ -372,21 +417,40 @@ class BulkSegmentWriter(SegmentWriter):
                 if isinstance(body, str):
                     self.written_pairs.remove_document(written_pairs(analyzed(body).tokens))
 
+    def _add_flat_only(self, flat: FlatPostings, reader, basedoc: int) -> None:
+        """A merged segment's FLAT_ONLY_FIELDS postings, renumbered as Whoosh renumbers its
+        documents (live documents in order from `basedoc`; deleted ones dropped)."""
+        total = reader.doc_count_all()
+        live = np.ones(total, dtype=bool)
+        if reader.has_deletions():
+            live[[d for d in range(total) if reader.is_deleted(d)]] = False
+        newnum = basedoc + np.cumsum(live, dtype=np.int64) - 1
+        for fieldname in sorted(FLAT_ONLY_FIELDS):
+            for key, ids, tf in flat.field_postings(fieldname):
+                keep = live[ids]
+                if keep.any():
+                    self.pool.add_merged(fieldname, key, newnum[ids[keep]], np.asarray(tf[keep]))
+
     def _flush_segment(self) -> None:
         """Write the pooled postings through the codec, field by field, term by term."""
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats and self._lengths is None else None
         fw = self.fieldwriter
         flat_out = FlatPostingsWriter()
+        folder = getattr(self.storage, "folder", None)
+        pool = self.pool
         try:
-            for fieldname in sorted(self.pool.fields):
-                terms = self.pool.fields[fieldname]
+            if folder is not None:  # FLAT_ONLY_FIELDS go to the flat arrays only
+                for fieldname in sorted(FLAT_ONLY_FIELDS & (set(pool.fields) | set(pool.merged))):
+                    _add_flat_field(flat_out, fieldname, pool.fields.pop(fieldname, {}),
+                                    pool.merged.pop(fieldname, {}))
+            for fieldname in sorted(pool.fields):
+                terms = pool.fields[fieldname]
                 if not terms:
                     continue
                 fw.start_field(fieldname, self.schema[fieldname])
                 if pdr is not None:
-                    dfl = pdr.doc_field_length_reader(fieldname)
-                    lengths = _LengthsOf(dfl)
+                    lengths = _LengthsOf(pdr.doc_field_length_reader(fieldname))
                 elif self.codec.length_stats and fieldname in self._lengths:
                     lengths = self._lengths[fieldname]
                     lengths.extend([0] * (self.docnum - len(lengths)))  # documents without the field
@@ -402,9 +466,11 @@ class BulkSegmentWriter(SegmentWriter):
                 fw.finish_field()
                 terms.clear()  # free memory as we go
             fw.close()
-            folder = getattr(self.storage, "folder", None)
             if folder is not None:  # an index on disk: the same postings, ready to memory-map
-                flat_out.save(folder, self.newsegment.segment_id())
+                if not flat_out.save(folder, self.newsegment.segment_id()):
+                    # ~1e-8 odds per million terms; the pair postings have nowhere else to go.
+                    raise RuntimeError("two terms of one segment share a 64-bit key; "
+                                       "run the build again with another SEARCHSVC_INDEX_LIMITMB")
                 self.written_pairs.save(folder, self.newsegment.segment_id())
         finally:
             if pdr is not None:
