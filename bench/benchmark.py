@@ -105,6 +105,14 @@ def corpus_bytes(corpus: Path) -> int:
     return sum(p.stat().st_size for p in corpus.rglob("*.txt"))
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU time of every finished child process (and theirs, once reaped)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak RSS of its whole process tree in bytes, stdout)."""
     import psutil
@@ -416,14 +424,19 @@ def build(args, corpus, index_dir, db, ndocs, mb, env, add) -> None:
     log = args.log
     build_cmd = [PY, "-m", "searchsvc", "index", "--corpus", str(corpus), "--index", str(index_dir),
                  "--rebuild", "--procs", str(args.procs), "--json"]
+    cpu_before = children_cpu_seconds()
     wall, peak, out = run_measured(build_cmd, env)
+    cores = (children_cpu_seconds() - cpu_before) / wall  # how busy the cores were, on average
     summary = json.loads(out)
+    cpu_before = children_cpu_seconds()
     fwall, fpeak, _ = run_measured([PY, __file__, "--fts5-build", str(corpus), str(db)])
+    fcores = (children_cpu_seconds() - cpu_before) / fwall
     from searchsvc.whoosh import store  # segments and size on disk: the Whoosh backend's files
 
     gen = store.current_generation(index_dir)
     segments = len(list(gen.glob("*.pst")))  # one postings file per segment
-    add("index build time", wall, fwall, "s")
+    add("index build time", wall, fwall, "s",
+        note=f"cores busy on average: {cores:.2f} of {os.cpu_count()} (FTS5 {fcores:.2f})")
     add("index docs/s", ndocs / wall, ndocs / fwall, "docs/s", lower=False)
     add("index MB/s", mb / wall, mb / fwall, "MB/s", lower=False)
     add("index peak RSS", peak / 2**20, fpeak / 2**20, "MB")

@@ -8,7 +8,8 @@ writes, for each segment it writes, the same postings as four arrays:
     <segment>.flatkeys.npy   uint64, sorted: a 64-bit hash of (field, term) per term
     <segment>.flatspan.npy   uint32 (terms x 2): where the term's postings start, how many
     <segment>.flatids.npy    uint32: docnums within the segment, ascending per term
-    <segment>.flattf.npy     float32: the posting weights (Whoosh stores them as float32 too)
+    <segment>.flattf.npy     the posting weights: uint16 when all are whole (frequencies), else
+                             float32 (as Whoosh stores them)
     <segment>.flatfield.npy  uint8: which field each key's term is of, as a position in
     <segment>.flatnames.npy  the field names (unicode)
 
@@ -76,22 +77,20 @@ class FlatPostingsWriter:
         self._starts.append(len(self._ids))
         self._counts.append(count)
 
-    def collides(self) -> bool:
-        """Whether two terms added share a key (then the segment cannot be saved)."""
-        keys = np.sort(np.frombuffer(self._keys, dtype=np.uint64))
-        return len(keys) > 1 and bool((keys[1:] == keys[:-1]).any())
-
     def save(self, folder: str, segment_name: str) -> bool:
         """Write the files; False (nothing written) when two terms share a key."""
         keys = np.frombuffer(self._keys, dtype=np.uint64)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
-            return False  # a hash collision within the segment: leave it to be read the Whoosh way
+            return False  # a hash collision within the segment
         span = np.stack([np.frombuffer(self._starts, dtype=np.uint32)[order],
                          np.frombuffer(self._counts, dtype=np.uint32)[order]], axis=1)
-        arrays = {"keys": keys, "span": span, "ids": np.frombuffer(self._ids, dtype=np.uint32),
-                  "tf": np.frombuffer(self._tf, dtype=np.float32),
+        tf = np.frombuffer(self._tf, dtype=np.float32)
+        whole = tf.astype(np.uint16)
+        if np.array_equal(whole, tf):  # frequencies (no field is boosted): half the bytes
+            tf = whole
+        arrays = {"keys": keys, "span": span, "ids": np.frombuffer(self._ids, dtype=np.uint32), "tf": tf,
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],
                   "names": np.array(list(self._names), dtype=str)}
         # `keys` last: a segment whose keys file exists has the others complete.
