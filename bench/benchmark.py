@@ -113,6 +113,24 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def tree_rss(pid: int) -> list[int]:
+    """RSS in bytes of a process and each of its descendants."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        tree = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return []
+    sizes = []
+    for p in tree:
+        try:
+            sizes.append(p.memory_info().rss)
+        except psutil.Error:
+            pass
+    return sizes
+
+
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak RSS of its whole process tree in bytes, stdout)."""
     import psutil
@@ -357,7 +375,10 @@ def with_server(cmd: list[str], port: int, env: dict | None, fn):
                             env={**os.environ, **(env or {})}, start_new_session=True)
     try:
         wait_healthy(port, proc)
-        return fn()
+        result = fn()
+        if isinstance(result, dict):  # what the server holds after the load
+            result["rss"] = tree_rss(proc.pid)
+        return result
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -507,6 +528,9 @@ def over_http(args, queries, corpus, index_dir, db, env, add) -> None:
         add(f"HTTP {clients} client(s) p95", r_ours["p95"], r_fts["p95"], "ms")
         add(f"HTTP {clients} client(s) errors", r_ours["errors"], r_fts["errors"], "errors",
             note=f"{r_ours['requests']} / {r_fts['requests']} requests")
+        ours_rss, fts_rss = r_ours["rss"], r_fts["rss"]
+        add(f"HTTP {clients} client(s) server RSS after the load", sum(ours_rss) / 2**20, sum(fts_rss) / 2**20,
+            "MB", note=f"searchsvc: {len(ours_rss)} processes, largest {max(ours_rss, default=0) / 2**20:.0f} MB")
 
 
 def reindex(args, corpus, index_dir, db, env, add) -> None:

@@ -26,7 +26,9 @@ class Settings:
     reindex_every: str = ""
     refresh_interval: float = 2.0
     index_procs: int = 0
-    index_limitmb: int = 384
+    # 192: a 2-process build of 20k articles peaked at 567 MB for the whole process tree
+    # (881 MB at 384) at the same speed and the same warm query times (bench/README.md).
+    index_limitmb: int = 192
     result_cache_size: int = 512
     search_concurrency: int = 0
     serve_workers: int = 0

@@ -24,7 +24,7 @@ from .writer import BulkSegmentWriter, build_document_segments, build_segments
 class WhooshTarget:
     schema_version = SCHEMA_VERSION
 
-    def __init__(self, index_dir: Path, *, procs: int = 0, limitmb: int = 384) -> None:
+    def __init__(self, index_dir: Path, *, procs: int = 0, limitmb: int = 192) -> None:
         """`procs` worker processes (0: one per CPU), each writing segments of about `limitmb` MB."""
         self.index_dir = Path(index_dir)
         self.procs = procs if procs > 0 else cpu_count()
