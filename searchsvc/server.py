@@ -42,6 +42,7 @@ def serve(settings: Settings, host: str, port: int, threads: int = 8, workers: i
     """
     sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
                                 backlog=1024)
+    _allow_open_files()
     try:
         ensure_index(settings)
     except BaseException:
@@ -84,6 +85,24 @@ def serve(settings: Settings, host: str, port: int, threads: int = 8, workers: i
                     pass
 
 
+def _allow_open_files() -> None:
+    """Raise this process's open-file limit to what the system allows.
+
+    Each thread's searcher keeps every segment's files open (about eight per segment,
+    more once columns are read): 8 threads over 30 segments pass the soft limit of
+    1024 that many systems set, and a search would then fail with EMFILE.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            log.warning("could not raise the open-file limit from %d", soft)
+
+
 def _fork_worker(settings: Settings, sock: socket.socket, threads: int) -> int:
     pid = os.fork()
     if pid:
@@ -119,8 +138,10 @@ def _waitress(settings: Settings, threads: int, **listen) -> None:
 
     from .web.app import create_app
 
+    # poll(), not select(): every thread's searcher keeps each segment's files open, so
+    # an index of many segments puts the connections' descriptors past select()'s 1024.
     waitress.serve(create_app(settings), threads=threads, ident="searchsvc",
-                   clear_untrusted_proxy_headers=True, **listen)
+                   clear_untrusted_proxy_headers=True, asyncore_use_poll=True, **listen)
 
 
 class _schedule:

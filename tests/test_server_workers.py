@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -69,3 +71,42 @@ def test_one_worker_is_a_single_process(fixture_index, tmp_path):
     with _serve(fixture_index, 1, tmp_path / "serve.log") as server:
         assert _children(server.proc.pid) == set()
         assert get_json(search_url(server.base, "ha noi"))[0] == 200
+
+
+def _open_files(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _soft_open_file_limit(limit: int):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2 * limit:
+        pytest.skip(f"this machine allows only {hard} open files per process")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_server_holding_over_1024_files_keeps_answering(tmp_path):
+    """Each server thread's searcher holds every segment's files open: an index of many
+    segments pushes the sockets waitress watches past select()'s limit of 1024."""
+    from .conftest import FIXTURE_CORPUS, index_corpus
+
+    index_corpus(FIXTURE_CORPUS, tmp_path / "index", procs=1, limitmb=0)  # a segment per document
+    # The server starts with the soft limit many systems set (it inherits this process's).
+    with _soft_open_file_limit(1024), running_server("--index", str(tmp_path / "index"), "--workers", "1",
+                                                      log=tmp_path / "serve.log") as server:
+        pids = {server.proc.pid} | _children(server.proc.pid)
+        most = 0
+        with ThreadPoolExecutor(16) as pool:
+            for _ in range(6):
+                answers = list(pool.map(lambda q: get_json(search_url(server.base, q)), ["ha noi", "khí hậu"] * 16))
+                most = max(most, *(_open_files(p) for p in pids))
+                assert all(status == 200 for status, _body in answers), (tmp_path / "serve.log").read_text()[-2000:]
+        assert most > 1024  # (else this index did not test what it is for)
+        assert server.proc.poll() is None
