@@ -161,3 +161,44 @@ def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
     b = _dump(store.current_generation(tmp_path / "two"))
     for key in a:
         assert a[key] == b[key], key
+
+
+def _segment_sizes(ix_dir: Path) -> list[int]:
+    ix = whoosh_index.open_dir(str(ix_dir))
+    return sorted(s.doc_count_all() for s in ix._segments())
+
+
+def test_a_commit_merges_only_small_or_mostly_deleted_segments(tmp_path, monkeypatch):
+    """Large segments stay as they are however many there are; small ones are merged once
+    there are MAX_SMALL_SEGMENTS of them; a mostly deleted segment is rewritten."""
+    from searchsvc.whoosh import writer
+
+    monkeypatch.setattr(writer, "SMALL_SEGMENT_DOCS", 3)
+    docs = _docs(FIXTURE_CORPUS)
+    ix_dir = tmp_path / "ix"
+    ix_dir.mkdir()
+    ix = whoosh_index.create_in(str(ix_dir), build_schema())
+
+    def commit(batch, per_segment, delete=()):
+        w = BulkSegmentWriter(ix)
+        for ident in delete:
+            w.delete_by_term("id", ident)
+        segments = []
+        for i in range(0, len(batch), per_segment):
+            segments += writer.build_document_segments(ix_dir, batch[i:i + per_segment], limitmb=1024)
+        w.commit_segments(segments)
+
+    big, rest = docs[:16], docs[16:]
+    commit(big, 4)  # four segments of 4 documents: "large" here (SMALL_SEGMENT_DOCS is 3)
+    assert _segment_sizes(ix_dir) == [4] * 4
+    small = writer.MAX_SMALL_SEGMENTS
+    for n in range(small):
+        commit(rest[n:n + 1], 1)  # incremental runs of one document each
+    assert _segment_sizes(ix_dir) == [1] * small + [4] * 4
+    commit(rest[small:small + 1], 1)  # the next commit merges the small ones into one
+    assert _segment_sizes(ix_dir) == sorted([1, small] + [4] * 4)
+    # Deleting 2 of a large segment's 4 documents (over a third) rewrites it without them.
+    commit([], 1, delete=[d.id for d in big[:2]])
+    assert _segment_sizes(ix_dir) == sorted([1, 2, small] + [4] * 3)
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 16 - 2 + small + 1
