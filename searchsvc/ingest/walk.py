@@ -67,9 +67,9 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 def read_bytes(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of one corpus file, or SkipFile: a link out of the root, no regular file
     (a FIFO is never waited on), larger than `max_bytes`, vanished, unreadable."""
-    real_root = os.path.realpath(corpus_root)
     try:
-        if path.is_symlink() and not _inside(os.path.realpath(path), real_root):
+        # (realpath costs a system call per path component: only for links.)
+        if path.is_symlink() and not _inside(os.path.realpath(path), os.path.realpath(corpus_root)):
             raise SkipFile("symlink to outside the corpus root")
         fd = os.open(path, _OPEN_FLAGS)
         with open(fd, "rb") as handle:
@@ -99,10 +99,14 @@ def doc_id(corpus_root: Path, path: Path) -> str:
     UTF-8 keeps its surrogate escapes here (so a skipped file can be named); such a file
     is never indexed (check_doc_id).
     """
-    rel = os.path.relpath(path, corpus_root)
+    text, root = str(path), str(corpus_root).rstrip(os.sep) + os.sep
+    if text.startswith(root) and os.sep + os.pardir + os.sep not in text[len(root) - 1:] + os.sep:
+        rel = text[len(root):]  # the walk's paths: no relpath (two abspath calls) per file
+    else:
+        rel = os.path.relpath(path, corpus_root)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         raise SkipFile("outside the corpus root")
-    return Path(rel).as_posix()
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def check_doc_id(doc_id: str) -> str:
