@@ -67,10 +67,10 @@ STORED_BODY = "body"  # the same text, stored
 
 # Fields whose postings an index on disk keeps only as flat arrays (flatpostings.py),
 # not also in Whoosh's posting and term files.  Adjacent-syllable pairs are four in
-# five of a segment's terms, most in one document, so Whoosh's per-term cost (a
-# pickled block, a term-index row) was most of the build time and 40% of the index
-# on disk; and queries read pair postings only as arrays (IndexArrays.postings,
-# evaluate.py), never through Whoosh's matchers.
+# five of a segment's terms, most in one document; Whoosh's per-term cost (a pickled
+# block, a term-index row) for them was about a third of a build's time and 40% of
+# the index on disk.  Queries read pair postings as arrays (IndexArrays.postings,
+# evaluate.py); what still asks Whoosh sees them through flatview.py.
 FLAT_ONLY_FIELDS = frozenset({"pairs", "title_pairs"})
 
 
