@@ -113,8 +113,9 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def tree_rss(pid: int) -> list[int]:
-    """RSS in bytes of a process and each of its descendants."""
+def tree_memory(pid: int, kind: str = "rss") -> list[int]:
+    """Memory in bytes of a process and each of its descendants: "rss", or "pss"
+    (proportional set size: pages shared by several processes split among them)."""
     import psutil
 
     try:
@@ -125,7 +126,7 @@ def tree_rss(pid: int) -> list[int]:
     sizes = []
     for p in tree:
         try:
-            sizes.append(p.memory_info().rss)
+            sizes.append(p.memory_info().rss if kind == "rss" else p.memory_full_info().pss)
         except psutil.Error:
             pass
     return sizes
@@ -139,13 +140,10 @@ def run_measured(cmd: list[str], env: dict | None = None, pss: dict | None = Non
     the peak sum of proportional set sizes (shared pages split among their sharers) is
     also sampled, twice a second, into pss["peak"].
     """
-    import psutil
-
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     peak = 0
-    ps = psutil.Process(proc.pid)
     out_chunks: list[str] = []
     reader = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()), daemon=True)
     reader.start()
@@ -154,25 +152,9 @@ def run_measured(cmd: list[str], env: dict | None = None, pss: dict | None = Non
     err_reader.start()
     samples = 0
     while proc.poll() is None:
-        try:
-            tree = [ps] + ps.children(recursive=True)
-            rss = 0
-            for p in tree:
-                try:
-                    rss += p.memory_info().rss
-                except psutil.Error:
-                    pass
-            peak = max(peak, rss)
-            if pss is not None and samples % 5 == 0:
-                total = 0
-                for p in tree:
-                    try:
-                        total += p.memory_full_info().pss
-                    except psutil.Error:
-                        pass
-                pss["peak"] = max(pss.get("peak", 0), total)
-        except psutil.Error:
-            pass
+        peak = max(peak, sum(tree_memory(proc.pid)))
+        if pss is not None and samples % 5 == 0:
+            pss["peak"] = max(pss.get("peak", 0), sum(tree_memory(proc.pid, "pss")))
         samples += 1
         time.sleep(0.1)
     wall = time.perf_counter() - started
@@ -393,7 +375,7 @@ def with_server(cmd: list[str], port: int, env: dict | None, fn):
         wait_healthy(port, proc)
         result = fn()
         if isinstance(result, dict):  # what the server holds after the load
-            result["rss"] = tree_rss(proc.pid)
+            result["rss"] = tree_memory(proc.pid)
         return result
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -100,12 +100,12 @@ def test_a_server_holding_over_1024_files_keeps_answering(tmp_path):
     index_corpus(FIXTURE_CORPUS, tmp_path / "index", procs=1, limitmb=0)  # a segment per document
     # The server starts with the soft limit many systems set (it inherits this process's).
     with _soft_open_file_limit(1024), running_server("--index", str(tmp_path / "index"), "--workers", "1",
-                                                      log=tmp_path / "serve.log") as server:
+                                                      "--threads", "16", log=tmp_path / "serve.log") as server:
         pids = {server.proc.pid} | _children(server.proc.pid)
         most = 0
-        with ThreadPoolExecutor(16) as pool:
+        with ThreadPoolExecutor(32) as pool:
             for _ in range(6):
-                answers = list(pool.map(lambda q: get_json(search_url(server.base, q)), ["ha noi", "khí hậu"] * 16))
+                answers = list(pool.map(lambda q: get_json(search_url(server.base, q)), ["ha noi", "khí hậu"] * 32))
                 most = max(most, *(_open_files(p) for p in pids))
                 assert all(status == 200 for status, _body in answers), (tmp_path / "serve.log").read_text()[-2000:]
         assert most > 1024  # (else this index did not test what it is for)

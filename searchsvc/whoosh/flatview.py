@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 
 from .flatpostings import FlatPostings
+from .postings import segment_flat_postings
 from .writer import FLAT_ONLY_FIELDS
 
 
@@ -88,10 +89,9 @@ def see_flat_only_fields(searcher: Searcher) -> Searcher:
     leaves = [leaf for leaf, _offset in reader.leaf_readers()] if not reader.is_atomic() else [reader]
     for leaf in leaves:
         terms = getattr(leaf, "_terms", None)
-        segment, folder = leaf.segment(), getattr(leaf.storage(), "folder", None)
-        if terms is None or isinstance(terms, FlatOnlyTerms) or segment is None or folder is None:
+        if terms is None or isinstance(terms, FlatOnlyTerms):
             continue
-        flat = FlatPostings.open(folder, segment.segment_id())
+        flat = segment_flat_postings(leaf)  # (the memory maps IndexArrays shares)
         if flat is not None:
             leaf._terms = FlatOnlyTerms(terms, flat)
     return searcher

@@ -102,6 +102,11 @@ def _open_beside(leaf, kind):
     return kind.open(folder, segment.segment_id())
 
 
+def segment_flat_postings(leaf) -> FlatPostings | None:
+    """The leaf's segment's flat postings, memory-mapped once per process (None: not written)."""
+    return _FLAT.get(("flat", _segment_key(leaf)), lambda: (_open_beside(leaf, FlatPostings),))[0]
+
+
 def _flat_postings(flat: FlatPostings, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     found = flat.postings(fieldname, btext)
     return found if found is not None else (_EMPTY_IDS, _EMPTY_TF)
@@ -122,8 +127,7 @@ class IndexArrays:
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers()) if not self.reader.is_atomic() else [(self.reader, 0)]
         self._keys = [_segment_key(leaf) for leaf, _offset in self.leaves]
-        self._flat = [_FLAT.get(("flat", key), lambda leaf=leaf: (_open_beside(leaf, FlatPostings),))[0]
-                      for (leaf, _offset), key in zip(self.leaves, self._keys)]
+        self._flat = [segment_flat_postings(leaf) for leaf, _offset in self.leaves]
         self._written_pairs = [_FLAT.get(("pairs", key), lambda leaf=leaf: (_open_beside(leaf, WrittenPairs),))[0]
                                for (leaf, _offset), key in zip(self.leaves, self._keys)]
         self.doc_count = self.reader.doc_count_all()
