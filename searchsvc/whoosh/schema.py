@@ -22,13 +22,14 @@ from whoosh import fields
 from ..analysis import written_without_marks
 from ..ingest import Document
 from .analyzers import ExactAnalyzer, FoldedAnalyzer, PairsAnalyzer, analyzed
+from .codec import text_field
 
 # Bumped when stored or indexed text changes, so the next run rebuilds: 2 = strict accents
 # (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in
 # HTML bodies, 4 = flat postings beside each segment (flatpostings.py), 5 = written-pair
 # counts beside each segment (writtenpairs.py), 6 = pair postings only as flat arrays
-# (writer.FLAT_ONLY_FIELDS).
-SCHEMA_VERSION = 6
+# (writer.FLAT_ONLY_FIELDS), 7 = compact position lists and blocks (codec.py).
+SCHEMA_VERSION = 7
 
 
 def build_schema() -> fields.Schema:
@@ -40,15 +41,15 @@ def build_schema() -> fields.Schema:
         body=fields.STORED(),
         url=fields.STORED(),
         # Searchable text.  Positions on exact/folded allow phrases and proximity.
-        exact=fields.TEXT(analyzer=exact, phrase=True),
-        folded=fields.TEXT(analyzer=folded, phrase=True),
-        pairs=fields.TEXT(analyzer=pairs, phrase=False),
-        title_exact=fields.TEXT(analyzer=exact, phrase=True),
-        title_folded=fields.TEXT(analyzer=folded, phrase=True),
-        title_pairs=fields.TEXT(analyzer=pairs, phrase=False),
+        exact=text_field(exact, phrase=True),
+        folded=text_field(folded, phrase=True),
+        pairs=text_field(pairs, phrase=False),
+        title_exact=text_field(exact, phrase=True),
+        title_folded=text_field(folded, phrase=True),
+        title_pairs=text_field(pairs, phrase=False),
         # Only documents typed without diacritics: their folded terms again.
-        plain=fields.TEXT(analyzer=folded, phrase=True),
-        title_plain=fields.TEXT(analyzer=folded, phrase=True),
+        plain=text_field(folded, phrase=True),
+        title_plain=text_field(folded, phrase=True),
         # Filters, facets and sorting (columns make them cheap per hit).
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),

@@ -50,6 +50,7 @@ from ..analysis import written_pairs
 from ..indexing.target import ChunkResult
 from ..ingest import Document, SkipFile, doc_id, read_document
 from .analyzers import _SyllableTokenizer, analyzed
+from .codec import CompactCodec, CompactPositions
 from .flatpostings import FlatPostings, FlatPostingsWriter, term_key
 from .schema import document_fields
 from .writtenpairs import WrittenPairs, WrittenPairsWriter
@@ -241,6 +242,7 @@ class BulkSegmentWriter(SegmentWriter):
         # searcher held a private copy of all postings and term indexes (1.6 GB
         # per searcher at 84k articles, one searcher per server thread).
         kwargs.setdefault("compound", False)
+        kwargs.setdefault("codec", CompactCodec())
         super().__init__(ix, **kwargs)
         self.pool = _TermPool()
         self._plans: dict[str, tuple] = {}
@@ -270,7 +272,7 @@ class BulkSegmentWriter(SegmentWriter):
             fmt = fieldobj.format if fieldobj.indexed else None
             how = "generic"
             if isinstance(getattr(fieldobj, "analyzer", None), _SyllableTokenizer) and fmt is not None:
-                if type(fmt) is formats.Positions:
+                if type(fmt) is CompactPositions:
                     how = "positions"
                 elif type(fmt) is formats.Frequency:
                     how = "frequency"
