@@ -7,9 +7,10 @@ writes, for each segment it writes, the same postings as four arrays:
 
     <segment>.flatkeys.npy   uint64, sorted: a 64-bit hash of (field, term) per term
     <segment>.flatspan.npy   uint32 (terms x 2): where the term's postings start, how many
-    <segment>.flatids.npy    uint32: docnums within the segment, ascending per term
-    <segment>.flattf.npy     the posting weights: uint16 when all are whole (frequencies), else
-                             float32 (as Whoosh stores them)
+    <segment>.flatids.npy    docnums within the segment, ascending per term: uint16 when the
+                             segment has at most 65,536 documents (most do), else uint32
+    <segment>.flattf.npy     the posting weights: when all are whole (frequencies), uint8 if
+                             they fit, else uint16; otherwise float32 (as Whoosh stores them)
     <segment>.flatfield.npy  uint8: which field each key's term is of, as a position in
     <segment>.flatnames.npy  the field names (unicode)
 
@@ -86,17 +87,30 @@ class FlatPostingsWriter:
             return False  # a hash collision within the segment
         span = np.stack([np.frombuffer(self._starts, dtype=np.uint32)[order],
                          np.frombuffer(self._counts, dtype=np.uint32)[order]], axis=1)
-        tf = np.frombuffer(self._tf, dtype=np.float32)
-        whole = tf.astype(np.uint16)
-        if np.array_equal(whole, tf):  # frequencies (no field is boosted): half the bytes
-            tf = whole
-        arrays = {"keys": keys, "span": span, "ids": np.frombuffer(self._ids, dtype=np.uint32), "tf": tf,
+        arrays = {"keys": keys, "span": span, "ids": narrowest(np.frombuffer(self._ids, dtype=np.uint32)),
+                  "tf": _narrowest_weights(np.frombuffer(self._tf, dtype=np.float32)),
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],
                   "names": np.array(list(self._names), dtype=str)}
         # `keys` last: a segment whose keys file exists has the others complete.
         for kind in ("span", "ids", "tf", "field", "names", "keys"):
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
         return True
+
+
+def narrowest(values: np.ndarray) -> np.ndarray:
+    """Unsigned ints in the narrowest of uint8/16/32 that holds them all (readers widen on read)."""
+    top = int(values.max()) if len(values) else 0
+    for dtype in (np.uint8, np.uint16):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.uint32)
+
+
+def _narrowest_weights(tf: np.ndarray) -> np.ndarray:
+    whole = tf.astype(np.uint32)
+    if not np.array_equal(whole, tf):  # a boosted field: Whoosh's float32 weights
+        return tf
+    return narrowest(whole)
 
 
 def map_beside_segment(folder: str, segment_name: str, suffixes: dict[str, str]) -> dict[str, np.ndarray] | None:

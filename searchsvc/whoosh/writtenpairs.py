@@ -9,7 +9,7 @@ documents answered it approximately and was a third of the time of a cold query 
 keeps one per segment:
 
     <segment>.pairkeys.npy     uint64, sorted: a 64-bit hash of the pair term (`hồ_chí`)
-    <segment>.paircounts.npy   uint32: documents writing the pair
+    <segment>.paircounts.npy   documents writing the pair, as the narrowest unsigned int that fits
 
 Counts include documents deleted since the segment was written until a merge
 rewrites the segment, which subtracts them (as Whoosh's document frequencies do).
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .flatpostings import map_beside_segment, term_key
+from .flatpostings import map_beside_segment, narrowest, term_key
 
 # Bytes per distinct pair while counting (a str key and a dict entry): 6,000 VNTC articles
 # wrote 486k distinct pairs and raised the indexer's peak RSS by 73 MB.
@@ -81,7 +81,7 @@ class WrittenPairsWriter:
         summed = np.zeros(len(keys), dtype=np.int64)
         np.add.at(summed, where, counts.astype(np.int64))
         kept = summed > 0  # pairs written only by documents deleted before the merge
-        arrays = {"counts": np.minimum(summed[kept], np.iinfo(np.uint32).max).astype(np.uint32),
+        arrays = {"counts": narrowest(np.minimum(summed[kept], np.iinfo(np.uint32).max)),
                   "keys": keys[kept]}
         # `keys` last: a segment whose keys file exists has its counts complete.
         for kind in ("counts", "keys"):
