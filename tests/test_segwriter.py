@@ -41,7 +41,8 @@ def _dump(ix_dir: Path) -> dict:
             m = r.postings(fieldname, tbytes)
             rows = []
             while m.is_active():
-                rows.append((ids[m.id()], m.weight(), m.value()))
+                # (`or None`: a fixed-size-0 format's value reads None from a block, '' inlined)
+                rows.append((ids[m.id()], m.weight(), m.value() or None))
                 m.next()
             postings[(fieldname, tbytes)] = sorted(rows)
         for fieldname in sorted(FLAT_ONLY_FIELDS):

@@ -33,6 +33,7 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3PostingsWriter,
+    W3TermInfo,
 )
 from whoosh.util.numeric import length_to_byte
 
@@ -76,6 +77,22 @@ def text_field(analyzer: Any, *, phrase: bool) -> fields.TEXT:
     return field
 
 
+class CompactTermInfo(W3TermInfo):
+    """A term info whose inlined postings (see CompactPostingsWriter.finish_postings) are
+    pickled with the current protocol; W3TermInfo.from_bytes reads them."""
+
+    def to_bytes(self) -> bytes:
+        if not self.is_inlined():
+            return super().to_bytes()
+        # W3TermInfo.to_bytes with the pickle protocol as the only change.
+        no_id = 0xFFFFFFFF
+        fixed = self._struct.pack(
+            True, self._weight, self._df, 0 if self._minlength is None else length_to_byte(self._minlength),
+            length_to_byte(self._maxlength), self._maxweight,
+            no_id if self._minid is None else self._minid, no_id if self._maxid is None else self._maxid)
+        return fixed + pickle.dumps(self._inlined, pickle.HIGHEST_PROTOCOL)
+
+
 class CompactPostingsWriter(W3PostingsWriter):
     """whoosh3's postings writer with the block pickled compactly (see module docstring)."""
 
@@ -84,7 +101,26 @@ class CompactPostingsWriter(W3PostingsWriter):
         first = weights[0]
         if all(w == first for w in weights):
             return None if first == 1.0 else first
-        return array("f", weights)
+        # Frequencies (weights of unboosted fields) in a byte each; the reader takes any sequence.
+        try:
+            counts = array("B", map(int, weights))
+        except OverflowError:
+            return array("f", weights)
+        return counts if counts.tolist() == list(weights) else array("f", weights)
+
+    def start_postings(self, format_: Any, terminfo: Any) -> None:
+        super().start_postings(format_, CompactTermInfo())
+
+    def finish_postings(self) -> Any:
+        # whoosh3 inlines a posting list shorter than `inlinelimit` into its term info, but
+        # calls a method its term info does not have; with the default limit of 1 it never does.
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
 
     def _write_block(self, last: bool = False) -> None:
         # whoosh3's _write_block with the pickle protocol as the only change.
@@ -108,7 +144,14 @@ class CompactPostingsWriter(W3PostingsWriter):
 
 
 class CompactCodec(W3Codec):
-    """W3Codec writing through CompactPostingsWriter; reading is W3Codec's."""
+    """W3Codec writing through CompactPostingsWriter; reading is W3Codec's.
+
+    Posting lists of one posting (half of a segment's terms) go inline into their term info:
+    a block of their own cost about 50 bytes more.
+    """
+
+    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = 2) -> None:
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> CompactPostingsWriter:
         return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,

@@ -6,7 +6,8 @@ articles) before NumPy sees a number.  The bulk writer (writer.py) therefore als
 writes, for each segment it writes, the same postings as four arrays:
 
     <segment>.flatkeys.npy   uint64, sorted: a 64-bit hash of (field, term) per term
-    <segment>.flatspan.npy   uint32 (terms x 2): where the term's postings start, how many
+    <segment>.flatstarts.npy uint32 (terms + 1): where each term's postings start, in key
+                             order, and where the last ends (a term's count is the difference)
     <segment>.flatids.npy    docnums within the segment, ascending per term: uint16 when the
                              segment has at most 65,536 documents (most do), else uint32
     <segment>.flattf.npy     the posting weights: when all are whole (frequencies), uint8 if
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SUFFIXES = {"keys": ".flatkeys.npy", "span": ".flatspan.npy", "ids": ".flatids.npy", "tf": ".flattf.npy",
+SUFFIXES = {"keys": ".flatkeys.npy", "starts": ".flatstarts.npy", "ids": ".flatids.npy", "tf": ".flattf.npy",
             "field": ".flatfield.npy", "names": ".flatnames.npy"}
 
 
@@ -85,14 +86,20 @@ class FlatPostingsWriter:
         keys = keys[order]
         if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
             return False  # a hash collision within the segment
-        span = np.stack([np.frombuffer(self._starts, dtype=np.uint32)[order],
-                         np.frombuffer(self._counts, dtype=np.uint32)[order]], axis=1)
-        arrays = {"keys": keys, "span": span, "ids": narrowest(np.frombuffer(self._ids, dtype=np.uint32)),
-                  "tf": _narrowest_weights(np.frombuffer(self._tf, dtype=np.float32)),
+        # Postings laid out in key order, so that one start per term (and an end) says where
+        # every term's postings are.
+        counts = np.frombuffer(self._counts, dtype=np.uint32)[order].astype(np.int64)
+        starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        gather = np.repeat(np.frombuffer(self._starts, dtype=np.uint32)[order] - starts[:-1], counts)
+        gather += np.arange(len(gather), dtype=np.int64)
+        ids = np.frombuffer(self._ids, dtype=np.uint32)[gather]
+        tf = np.frombuffer(self._tf, dtype=np.float32)[gather]
+        arrays = {"keys": keys, "starts": starts.astype(np.uint32), "ids": narrowest(ids), "tf": _narrowest_weights(tf),
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],
                   "names": np.array(list(self._names), dtype=str)}
         # `keys` last: a segment whose keys file exists has the others complete.
-        for kind in ("span", "ids", "tf", "field", "names", "keys"):
+        for kind in ("starts", "ids", "tf", "field", "names", "keys"):
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
         return True
 
@@ -129,7 +136,7 @@ class FlatPostings:
     """One segment's flat postings, memory-mapped (pages are read when a term is)."""
 
     keys: np.ndarray
-    span: np.ndarray
+    starts: np.ndarray
     ids: np.ndarray
     tf: np.ndarray
     field: np.ndarray
@@ -150,14 +157,13 @@ class FlatPostings:
         i = self._find(fieldname, tbytes)
         if i is None:
             return None
-        start, count = (int(v) for v in self.span[i])
-        return (self.ids[start:start + count].astype(np.int64),
-                self.tf[start:start + count].astype(np.float64))
+        start, end = int(self.starts[i]), int(self.starts[i + 1])
+        return self.ids[start:end].astype(np.int64), self.tf[start:end].astype(np.float64)
 
     def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
         """Documents holding the term, deleted ones included (as Whoosh counts)."""
         i = self._find(fieldname, tbytes)
-        return 0 if i is None else int(self.span[i][1])
+        return 0 if i is None else int(self.starts[i + 1]) - int(self.starts[i])
 
     def field_postings(self, fieldname: str) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """(key, docnums, weights) of every term of one field, in key order (for merges)."""
@@ -165,5 +171,5 @@ class FlatPostings:
         if not len(codes):
             return
         for i in np.flatnonzero(self.field == codes[0]):
-            start, count = (int(v) for v in self.span[i])
-            yield int(self.keys[i]), self.ids[start:start + count], self.tf[start:start + count]
+            start, end = int(self.starts[i]), int(self.starts[i + 1])
+            yield int(self.keys[i]), self.ids[start:end], self.tf[start:end]

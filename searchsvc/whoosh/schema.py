@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from ..analysis import written_without_marks
 from ..ingest import Document
@@ -28,8 +28,10 @@ from .codec import text_field
 # (exact/plain fields), 3 = page furniture (tool lines, counters, keyword lists) no longer in
 # HTML bodies, 4 = flat postings beside each segment (flatpostings.py), 5 = written-pair
 # counts beside each segment (writtenpairs.py), 6 = pair postings only as flat arrays
-# (writer.FLAT_ONLY_FIELDS), 7 = compact position lists and blocks (codec.py).
-SCHEMA_VERSION = 7
+# (writer.FLAT_ONLY_FIELDS), 7 = compact position lists and blocks (codec.py), 8 = flat
+# postings in key order with one start per term (flatpostings.py), content hashes only as
+# a column of bytes.
+SCHEMA_VERSION = 8
 
 
 def build_schema() -> fields.Schema:
@@ -55,8 +57,9 @@ def build_schema() -> fields.Schema:
         year=fields.ID(stored=False, sortable=True),
         source=fields.ID(stored=True, sortable=True),
         category=fields.ID(stored=True, sortable=True),
-        # Change detection for incremental runs: read from a column, not stored fields.
-        hash=fields.ID(stored=False, sortable=True),
+        # Change detection for incremental runs: the sha1 of the file as 20 bytes in a
+        # column, read whole per segment; never searched, so no terms.
+        hash=fields.COLUMN(columns.FixedBytesColumn(20)),
         size=fields.STORED(),
     )
 
@@ -73,7 +76,7 @@ def document_fields(doc: Document) -> dict[str, Any]:
         "title_exact": doc.title,
         "title_folded": doc.title,
         "title_pairs": doc.title,
-        "hash": doc.content_hash,
+        "hash": bytes.fromhex(doc.content_hash),
         "size": doc.size,
     }
     if unmarked(doc):

@@ -140,5 +140,5 @@ def indexed_hashes(ix: whoosh_index.Index) -> dict[str, str]:
             deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
             for n, (ident, content) in enumerate(zip(leaf.column_reader("id"), leaf.column_reader("hash"))):
                 if n not in deleted:
-                    known[ident] = content
+                    known[ident] = content.hex()
         return known
