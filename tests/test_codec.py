@@ -50,3 +50,19 @@ def test_compact_blocks_are_smaller_than_whoosh3s(tmp_path):
     plain = _postings_bytes(tmp_path / "w3", W3Codec())
     compact = _postings_bytes(tmp_path / "compact", CompactCodec())
     assert compact < 0.8 * plain, (compact, plain)
+
+
+def test_one_posting_lists_are_inlined_and_read_back(tmp_path):
+    ix_dir = tmp_path / "ix"
+    _postings_bytes(ix_dir, CompactCodec())
+    ix = whoosh_index.open_dir(str(ix_dir))
+    with ix.searcher() as s:
+        r = s.reader()
+        leaf = r.leaf_readers()[0][0] if not r.is_atomic() else r
+        rare = [(f, t) for f, t in leaf.all_terms() if f == "exact" and leaf.doc_frequency(f, t) == 1]
+        assert rare
+        for fieldname, tbytes in rare[:50]:
+            assert leaf._terms.term_info(fieldname, tbytes).is_inlined()
+            m = leaf.postings(fieldname, tbytes)
+            positions = m.value_as("positions")
+            assert m.weight() == len(positions) >= 1

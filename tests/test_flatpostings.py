@@ -67,3 +67,29 @@ def test_index_arrays_read_the_flat_postings(churned):
     expected = sorted(searcher.docs_for_query(Term("folded", "cao")))
     live = arrays.live[postings.ids]
     assert postings.ids[live].tolist() == expected
+
+
+def test_frequencies_and_counts_past_a_byte_read_back(tmp_path):
+    """Frequencies and pair counts are stored a byte each; 255 and up are kept beside them."""
+    from searchsvc.whoosh.flatpostings import FlatPostings, FlatPostingsWriter
+    from searchsvc.whoosh.writtenpairs import WrittenPairs, WrittenPairsWriter
+
+    out = FlatPostingsWriter()
+    out.add("exact", "và".encode(), [0, 300.0, b"", 1, 3.0, b"", 7, 255.0, b"", 9, 70000.0, b""])
+    out.add("exact", "của".encode(), [2, 254.0, b"", 3, 1.0, b""])
+    assert out.save(str(tmp_path), "SEG")
+    flat = FlatPostings.open(str(tmp_path), "SEG")
+    assert flat.tf.dtype == np.uint8
+    ids, tf = flat.postings("exact", "và".encode())
+    assert ids.tolist() == [0, 1, 7, 9] and tf.tolist() == [300.0, 3.0, 255.0, 70000.0]
+    assert flat.postings("exact", "của".encode())[1].tolist() == [254.0, 1.0]
+    merged = {key: tf.tolist() for key, _ids, tf in flat.field_postings("exact")}
+    assert sorted(merged.values()) == [[254.0, 1.0], [300.0, 3.0, 255.0, 70000.0]]
+
+    pairs = WrittenPairsWriter()
+    for n in range(300):
+        pairs.add_document(["biến_đổi"] + (["khí_hậu"] if n < 254 else []))
+    pairs.save(str(tmp_path), "SEG")
+    table = WrittenPairs.open(str(tmp_path), "SEG")
+    assert table.counts.dtype == np.uint8
+    assert (table.count("biến_đổi"), table.count("khí_hậu"), table.count("hậu_quả")) == (300, 254, 0)

@@ -10,8 +10,10 @@ writes, for each segment it writes, the same postings as four arrays:
                              order, and where the last ends (a term's count is the difference)
     <segment>.flatids.npy    docnums within the segment, ascending per term: uint16 when the
                              segment has at most 65,536 documents (most do), else uint32
-    <segment>.flattf.npy     the posting weights: when all are whole (frequencies), uint8 if
-                             they fit, else uint16; otherwise float32 (as Whoosh stores them)
+    <segment>.flattf.npy     the posting weights: frequencies as uint8, 255 standing for 255
+                             or more; float32 (as Whoosh stores them) if a field is boosted
+    <segment>.flattfbig.npy  uint32 (n x 2): where a frequency of 255 or more is, and what it is
+                             (a few dozen postings in 84k articles: they would double flattf)
     <segment>.flatfield.npy  uint8: which field each key's term is of, as a position in
     <segment>.flatnames.npy  the field names (unicode)
 
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SUFFIXES = {"keys": ".flatkeys.npy", "starts": ".flatstarts.npy", "ids": ".flatids.npy", "tf": ".flattf.npy",
+            "tfbig": ".flattfbig.npy",
             "field": ".flatfield.npy", "names": ".flatnames.npy"}
 
 
@@ -95,11 +98,12 @@ class FlatPostingsWriter:
         gather += np.arange(len(gather), dtype=np.int64)
         ids = np.frombuffer(self._ids, dtype=np.uint32)[gather]
         tf = np.frombuffer(self._tf, dtype=np.float32)[gather]
-        arrays = {"keys": keys, "starts": starts.astype(np.uint32), "ids": narrowest(ids), "tf": _narrowest_weights(tf),
+        tf, tfbig = _weights_with_big(tf)
+        arrays = {"keys": keys, "starts": starts.astype(np.uint32), "ids": narrowest(ids), "tf": tf, "tfbig": tfbig,
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],
                   "names": np.array(list(self._names), dtype=str)}
         # `keys` last: a segment whose keys file exists has the others complete.
-        for kind in ("starts", "ids", "tf", "field", "names", "keys"):
+        for kind in ("starts", "ids", "tf", "tfbig", "field", "names", "keys"):
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
         return True
 
@@ -113,11 +117,32 @@ def narrowest(values: np.ndarray) -> np.ndarray:
     return values.astype(np.uint32)
 
 
-def _narrowest_weights(tf: np.ndarray) -> np.ndarray:
+_BIG = 255
+
+
+def bytes_with_big(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative ints as uint8, 255 where the value is 255 or more, and the (index, value)
+    rows (uint32, by index) of those: most counts fit a byte, a few would widen every one."""
+    where = np.flatnonzero(values >= _BIG)
+    big = np.stack([where, values[where]], axis=1).astype(np.uint32) if len(where) else np.zeros((0, 2), np.uint32)
+    return np.minimum(values, _BIG).astype(np.uint8), big
+
+
+def with_big(values: np.ndarray, big: np.ndarray, start: int = 0) -> np.ndarray:
+    """values[start:start + len(values)] of a bytes_with_big pair, as int64 (float64 kept)."""
+    out = values.astype(np.float64 if values.dtype.kind == "f" else np.int64)
+    if len(big):
+        lo, hi = np.searchsorted(big[:, 0], [start, start + len(values)])
+        if lo < hi:
+            out[big[lo:hi, 0].astype(np.int64) - start] = big[lo:hi, 1]
+    return out
+
+
+def _weights_with_big(tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whole = tf.astype(np.uint32)
     if not np.array_equal(whole, tf):  # a boosted field: Whoosh's float32 weights
-        return tf
-    return narrowest(whole)
+        return tf, np.zeros((0, 2), np.uint32)
+    return bytes_with_big(whole)
 
 
 def map_beside_segment(folder: str, segment_name: str, suffixes: dict[str, str]) -> dict[str, np.ndarray] | None:
@@ -139,6 +164,7 @@ class FlatPostings:
     starts: np.ndarray
     ids: np.ndarray
     tf: np.ndarray
+    tfbig: np.ndarray
     field: np.ndarray
     names: np.ndarray
 
@@ -158,7 +184,7 @@ class FlatPostings:
         if i is None:
             return None
         start, end = int(self.starts[i]), int(self.starts[i + 1])
-        return self.ids[start:end].astype(np.int64), self.tf[start:end].astype(np.float64)
+        return self.ids[start:end].astype(np.int64), self._tf(start, end)
 
     def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
         """Documents holding the term, deleted ones included (as Whoosh counts)."""
@@ -172,4 +198,7 @@ class FlatPostings:
             return
         for i in np.flatnonzero(self.field == codes[0]):
             start, end = int(self.starts[i]), int(self.starts[i + 1])
-            yield int(self.keys[i]), self.ids[start:end], self.tf[start:end]
+            yield int(self.keys[i]), self.ids[start:end], self._tf(start, end)
+
+    def _tf(self, start: int, end: int) -> np.ndarray:
+        return with_big(self.tf[start:end], self.tfbig, start).astype(np.float64)

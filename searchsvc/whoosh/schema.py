@@ -30,8 +30,8 @@ from .codec import text_field
 # counts beside each segment (writtenpairs.py), 6 = pair postings only as flat arrays
 # (writer.FLAT_ONLY_FIELDS), 7 = compact position lists and blocks (codec.py), 8 = flat
 # postings in key order with one start per term (flatpostings.py), content hashes only as
-# a column of bytes.
-SCHEMA_VERSION = 8
+# a column of bytes, 9 = frequencies and pair counts in a byte, larger ones beside them.
+SCHEMA_VERSION = 9
 
 
 def build_schema() -> fields.Schema:

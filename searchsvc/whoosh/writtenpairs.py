@@ -9,7 +9,8 @@ documents answered it approximately and was a third of the time of a cold query 
 keeps one per segment:
 
     <segment>.pairkeys.npy     uint64, sorted: a 64-bit hash of the pair term (`hồ_chí`)
-    <segment>.paircounts.npy   documents writing the pair, as the narrowest unsigned int that fits
+    <segment>.paircounts.npy   uint8: documents writing the pair, 255 standing for 255 or more
+    <segment>.pairbig.npy      uint32 (n x 2): where a count of 255 or more is, and what it is
 
 Counts include documents deleted since the segment was written until a merge
 rewrites the segment, which subtracts them (as Whoosh's document frequencies do).
@@ -26,13 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .flatpostings import map_beside_segment, narrowest, term_key
+from .flatpostings import bytes_with_big, map_beside_segment, term_key, with_big
 
 # Bytes per distinct pair while counting (a str key and a dict entry): 6,000 VNTC articles
 # wrote 486k distinct pairs and raised the indexer's peak RSS by 73 MB.
 _PAIR_BYTES = 150
 
-SUFFIXES = {"keys": ".pairkeys.npy", "counts": ".paircounts.npy"}
+SUFFIXES = {"keys": ".pairkeys.npy", "counts": ".paircounts.npy", "big": ".pairbig.npy"}
 # The hash's "field": pair terms are hashed apart from every field's terms.
 _NAMESPACE = "written_pairs"
 
@@ -76,15 +77,15 @@ class WrittenPairsWriter:
             return  # a hash collision: leave the segment without a table
         for table in self._merged:
             keys = np.concatenate([keys, np.asarray(table.keys)])
-            counts = np.concatenate([counts, np.asarray(table.counts)])
+            counts = np.concatenate([counts, with_big(table.counts, table.big)])
         keys, where = np.unique(keys, return_inverse=True)
         summed = np.zeros(len(keys), dtype=np.int64)
         np.add.at(summed, where, counts.astype(np.int64))
         kept = summed > 0  # pairs written only by documents deleted before the merge
-        arrays = {"counts": narrowest(np.minimum(summed[kept], np.iinfo(np.uint32).max)),
-                  "keys": keys[kept]}
+        counts, big = bytes_with_big(np.minimum(summed[kept], np.iinfo(np.uint32).max))
+        arrays = {"counts": counts, "big": big, "keys": keys[kept]}
         # `keys` last: a segment whose keys file exists has its counts complete.
-        for kind in ("counts", "keys"):
+        for kind in ("counts", "big", "keys"):
             np.save(os.path.join(folder, segment_name + SUFFIXES[kind]), arrays[kind], allow_pickle=False)
 
 
@@ -94,6 +95,7 @@ class WrittenPairs:
 
     keys: np.ndarray
     counts: np.ndarray
+    big: np.ndarray
 
     @classmethod
     def open(cls, folder: str, segment_name: str) -> WrittenPairs | None:
@@ -104,4 +106,6 @@ class WrittenPairs:
         """Documents of the segment writing `pair` (a `written_pairs` term)."""
         key = np.uint64(term_key(_NAMESPACE, pair.encode("utf-8")))
         i = int(np.searchsorted(self.keys, key))
-        return int(self.counts[i]) if i < len(self.keys) and self.keys[i] == key else 0
+        if i == len(self.keys) or self.keys[i] != key:
+            return 0
+        return int(with_big(self.counts[i:i + 1], self.big, i)[0])
