@@ -27,11 +27,12 @@ from array import array
 from itertools import accumulate
 from typing import Any
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
 )
@@ -143,6 +144,18 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+# zlib level of posting blocks and stored documents: 6 compresses a stored article 3% smaller
+# than whoosh3's 3 (84k articles: 1,489 against 1,542 bytes each); more gains nothing.
+ZLIB_LEVEL = 6
+# Stored fields as whoosh3 stores them (a pickled dict per document, zlib-compressed), at ZLIB_LEVEL.
+_STORED_COLUMN = columns.PickleColumn(columns.CompressedBytesColumn(level=ZLIB_LEVEL))
+
+
+class CompactPerDocWriter(W3PerDocWriter):
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        super()._create_column(fieldname, _STORED_COLUMN if fieldname == "_stored" else column)
+
+
 class CompactCodec(W3Codec):
     """W3Codec writing through CompactPostingsWriter; reading is W3Codec's.
 
@@ -150,8 +163,11 @@ class CompactCodec(W3Codec):
     a block of their own cost about 50 bytes more.
     """
 
-    def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = 2) -> None:
+    def __init__(self, blocklimit: int = 128, compression: int = ZLIB_LEVEL, inlinelimit: int = 2) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> CompactPerDocWriter:
+        return CompactPerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> CompactPostingsWriter:
         return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
