@@ -12,10 +12,12 @@ of postings for `exact` alone):
     8-byte float.
 
 `CompactPositions` encodes a position list as its deltas in the narrowest
-unsigned width that holds them (one byte each for most lists), and
-`CompactCodec` pickles blocks with the current protocol and weights as a
-4-byte float array.  Both are read back by whoosh3's unchanged reader: it
-unpickles whatever protocol, and takes weights as any sequence.
+unsigned width that holds them (one byte each for most lists).  `CompactCodec`
+pickles blocks with the current protocol and frequencies a byte each, inlines
+one-posting lists into their term info, and compresses blocks and stored
+documents at ZLIB_LEVEL.  whoosh3's unchanged reader reads all of it: it
+unpickles whatever protocol, takes weights as any sequence, and reads inlined
+postings from any term info.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Whoosh keeps a posting list as pickled blocks of 128 postings; reading a common
 syllable's list cold means one unpickle per block (hundreds per term at 84k
 articles) before NumPy sees a number.  The bulk writer (writer.py) therefore also
-writes, for each segment it writes, the same postings as four arrays:
+writes, for each segment it writes, the same postings as arrays:
 
     <segment>.flatkeys.npy   uint64, sorted: a 64-bit hash of (field, term) per term
     <segment>.flatstarts.npy uint32 (terms + 1): where each term's postings start, in key
