@@ -38,13 +38,17 @@ _KEEP_SHARE = 0.5  # a "chrome" element holding half the page's text is the page
 
 
 def class_names(tag: Tag) -> str:
-    """The class attribute as one string (bs4 gives a list, or a str for odd markup)."""
+    """The class attribute as one string (htmltree.parse_tree keeps it one; bs4's default builders give a list)."""
     value = tag.get("class") or ()
     return value if isinstance(value, str) else " ".join(value)
 
 
 def _names(tag: Tag) -> str:
-    return f"{class_names(tag)} {tag.get('id') or ''}"
+    """class and id, the names a page's author gave an element, as one string ('' for most elements)."""
+    attrs = tag.attrs
+    if "class" not in attrs and "id" not in attrs:
+        return ""
+    return f"{class_names(tag)} {attrs.get('id') or ''}"
 
 
 def remove_invisible(tags: list[Tag], removed: set[int]) -> None:

@@ -28,7 +28,7 @@ from searchsvc.ingest.htmlbody import (
     pick_container,
     remove_invisible,
 )
-from searchsvc.ingest.htmltree import all_tags, live, remove, subtree_ids, text_lengths
+from searchsvc.ingest.htmltree import all_tags, live, parse_tree, remove, subtree_ids, text_lengths
 
 _DATE_META = (
     "article:published_time", "og:published_time", "article:published", "datepublished", "pubdate",
@@ -142,7 +142,7 @@ def parse_html(data_or_text: bytes | str, declared: str | None = None) -> Parsed
     try:
         # lxml (libxml2) parses in linear time; bs4's html.parser is quadratic on an unclosed
         # comment (160 KB of `<!--`: 10 s) and most hostile input goes through here.
-        return _parse_soup(BeautifulSoup(data_or_text, "lxml"))
+        return _parse_soup(parse_tree(data_or_text))
     except SkipFile:
         raise
     except Exception as exc:  # the parser's failure modes on garbage are not documented
