@@ -94,10 +94,15 @@ class FlatPostingsWriter:
         counts = np.frombuffer(self._counts, dtype=np.uint32)[order].astype(np.int64)
         starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
-        gather = np.repeat(np.frombuffer(self._starts, dtype=np.uint32)[order] - starts[:-1], counts)
-        gather += np.arange(len(gather), dtype=np.int64)
+        # A segment's close is its writer's peak of memory: index with int32 where it fits, half the bytes.
+        total = int(starts[-1])
+        index_type = np.int32 if total < 2**31 else np.int64
+        gather = np.repeat((np.frombuffer(self._starts, dtype=np.uint32)[order] - starts[:-1]).astype(index_type),
+                           counts)
+        gather += np.arange(total, dtype=index_type)
         ids = np.frombuffer(self._ids, dtype=np.uint32)[gather]
         tf = np.frombuffer(self._tf, dtype=np.float32)[gather]
+        del gather
         tf, tfbig = _weights_with_big(tf)
         arrays = {"keys": keys, "starts": starts.astype(np.uint32), "ids": narrowest(ids), "tf": tf, "tfbig": tfbig,
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],
