@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from whoosh import writing
 from whoosh.writing import SegmentWriter
 
 from searchsvc.analysis.terms import pair_terms
-from searchsvc.whoosh import store
+from searchsvc.whoosh import store, writer
 from searchsvc.whoosh.analyzers import analyzed
 from searchsvc.whoosh.postings import IndexArrays
 from searchsvc.ingest import iter_corpus_files, read_document
@@ -129,16 +130,44 @@ def test_merging_segments_keeps_flat_only_postings(tmp_path):
         assert plain[key] == merged[key], key
 
 
+class _CountingBuilder(writer._Builder):
+    """The calling process's builder (spawned workers import the real one afresh)."""
+
+    chunks = 0
+
+    def add_files(self, paths):
+        type(self).chunks += 1
+        return super().add_files(paths)
+
+
 @pytest.mark.slow
-def test_segments_from_workers_hold_every_document(tmp_path):
-    """Small memory budget and two processes: many segments, same content."""
+@pytest.mark.parametrize("serving", [False, True], ids=["cli", "serving"])
+def test_segments_from_workers_hold_every_document(tmp_path, monkeypatch, serving):
+    """Small memory budget and two processes: many segments, same content.
+
+    From a command-line run this process indexes chunks beside its worker; while other
+    threads run in it (a server's scheduled reindex) it leaves every chunk to workers.
+    """
+    monkeypatch.setattr(writer, "_Builder", _CountingBuilder)
+    _CountingBuilder.chunks = 0
     docs = _docs(FIXTURE_CORPUS)
     _build(tmp_path / "plain", SegmentWriter, docs)
     (tmp_path / "multi").mkdir()
     ix = whoosh_index.create_in(str(tmp_path / "multi"), build_schema())
     paths = list(iter_corpus_files(FIXTURE_CORPUS))
-    segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7, files_per_proc=1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    if serving:
+        other.start()
+    try:
+        segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7,
+                                  files_per_proc=1)
+    finally:
+        stop.set()
+        if serving:
+            other.join()
     assert len(segments) > 2
+    assert (_CountingBuilder.chunks == 0) == serving
     w = BulkSegmentWriter(ix)
     w.commit_segments(segments)
     plain, multi = _dump(tmp_path / "plain"), _dump(tmp_path / "multi")
@@ -147,8 +176,6 @@ def test_segments_from_workers_hold_every_document(tmp_path):
 
 
 def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):
-    from searchsvc.whoosh import writer
-
     original = writer.build_segments
     monkeypatch.setattr("searchsvc.whoosh.target.build_segments",
                         lambda *a, **kw: original(*a, **{**kw, "files_per_proc": 1, "chunk": 5}))
@@ -172,8 +199,6 @@ def _segment_sizes(ix_dir: Path) -> list[int]:
 def test_a_commit_merges_only_small_or_mostly_deleted_segments(tmp_path, monkeypatch):
     """Large segments stay as they are however many there are; small ones are merged once
     there are MAX_SMALL_SEGMENTS of them; a mostly deleted segment is rewritten."""
-    from searchsvc.whoosh import writer
-
     monkeypatch.setattr(writer, "SMALL_SEGMENT_DOCS", 3)
     docs = _docs(FIXTURE_CORPUS)
     ix_dir = tmp_path / "ix"

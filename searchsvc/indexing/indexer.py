@@ -153,7 +153,8 @@ def _run_locked(
     existing = run.known_hashes()
 
     unlistable: list[tuple[str, str]] = []
-    files = list(iter_corpus_files(corpus_dir, unlistable))
+    # Paths as strings: at 84k files, Path objects held 39 MB of this process through the run.
+    files = [str(path) for path in iter_corpus_files(corpus_dir, unlistable)]
     total = len(files)
     done = 0
 
@@ -167,7 +168,7 @@ def _run_locked(
     # Decide what to (re)index.  A rebuild reads each file once (in the worker
     # that parses it); an incremental run hashes known files to skip unchanged ones.
     seen: set[str] = set()
-    todo: list[Path] = []
+    todo: list[str] = []
     for path in files:
         ident = doc_id(corpus_dir, path)
         seen.add(ident)

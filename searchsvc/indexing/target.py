@@ -37,7 +37,7 @@ class IndexRun(Protocol):
     def known_hashes(self) -> dict[str, str]:
         """Document id -> content hash of every document the index holds (empty when rebuilt)."""
 
-    def write(self, corpus_dir: Path, files: list[Path], *, max_file_bytes: int,
+    def write(self, corpus_dir: Path, files: list[str], *, max_file_bytes: int,
               on_chunk: Callable[[ChunkResult], None]) -> None:
         """Read, analyse and write `files`; a document already indexed is replaced.
         Files that cannot be read are reported as skipped in `on_chunk`, never raised."""

@@ -66,7 +66,7 @@ def iter_corpus_files(corpus_root: Path, unlistable: list[tuple[str, str]] | Non
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def read_bytes(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def read_bytes(corpus_root: Path, path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of one corpus file, or SkipFile: a link out of the root, no regular file
     (a FIFO is never waited on), larger than `max_bytes`, vanished, unreadable."""
     try:
@@ -91,7 +91,7 @@ def read_bytes(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES
     return data
 
 
-def _open_inside(corpus_root: Path, path: Path) -> int:
+def _open_inside(corpus_root: Path, path: Path | str) -> int:
     """A read descriptor for `path`; a symlink only if it resolves inside the root.
 
     Most corpus files are no links: opening with O_NOFOLLOW first spares an lstat per
@@ -103,14 +103,14 @@ def _open_inside(corpus_root: Path, path: Path) -> int:
         except OSError as exc:
             if exc.errno != errno.ELOOP:  # ELOOP: the last component is a symlink
                 raise
-    elif not path.is_symlink():
+    elif not os.path.islink(path):
         return os.open(path, _OPEN_FLAGS)
     if not _inside(os.path.realpath(path), os.path.realpath(corpus_root)):
         raise SkipFile("symlink to outside the corpus root")
     return os.open(path, _OPEN_FLAGS)
 
 
-def doc_id(corpus_root: Path, path: Path) -> str:
+def doc_id(corpus_root: Path, path: Path | str) -> str:
     """The document id: the path relative to the corpus root, '/'-separated.
 
     e.g. corpus/vntc/the-thao/abc.txt -> 'vntc/the-thao/abc.txt'.  A name that is not valid
@@ -141,6 +141,6 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-def file_hash(corpus_root: Path, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def file_hash(corpus_root: Path, path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """content_hash of a corpus file, with read_bytes' skip reasons."""
     return content_hash(read_bytes(corpus_root, path, max_bytes))

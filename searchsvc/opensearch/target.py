@@ -109,7 +109,7 @@ class OpenSearchRun:
         self.refused.update(failed)
         return failed
 
-    def write(self, corpus_dir: Path, files: list[Path], *, max_file_bytes: int,
+    def write(self, corpus_dir: Path, files: list[str], *, max_file_bytes: int,
               on_chunk: Callable[[ChunkResult], None]) -> None:
         if not files:
             return
@@ -219,7 +219,7 @@ class OpenSearchRun:
 
 # -- reading files (in worker processes) ----------------------------------------------------
 
-def read_files(corpus_dir: Path, paths: list[Path], max_file_bytes: int
+def read_files(corpus_dir: Path, paths: list[str], max_file_bytes: int
                ) -> tuple[list[tuple[str, dict]], list[tuple[str, str]], int]:
     """(id, source) of each readable file, (id, reason) of each skipped one, files seen."""
     sources: list[tuple[str, dict]] = []

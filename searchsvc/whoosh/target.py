@@ -1,6 +1,6 @@
 """The embedded Whoosh index as an `IndexTarget` (see searchsvc.indexing.target).
 
-A run writes new segments with worker processes (writer.py) and commits them in
+A run writes new segments in several processes (writer.py) and commits them in
 one Whoosh commit together with the deletions.  A rebuild writes into a new
 generation folder, published by switching `CURRENT` (store.py).
 """
@@ -25,7 +25,7 @@ class WhooshTarget:
     schema_version = SCHEMA_VERSION
 
     def __init__(self, index_dir: Path, *, procs: int = 0, limitmb: int = 192) -> None:
-        """`procs` worker processes (0: one per CPU), each writing segments of about `limitmb` MB."""
+        """`procs` indexing processes (0: one per CPU), each writing segments of about `limitmb` MB."""
         self.index_dir = Path(index_dir)
         self.procs = procs if procs > 0 else cpu_count()
         self.limitmb = limitmb
@@ -63,7 +63,7 @@ class WhooshRun:
     def known_hashes(self) -> dict[str, str]:
         return dict(self._known)
 
-    def write(self, corpus_dir: Path, files: list[Path], *, max_file_bytes: int,
+    def write(self, corpus_dir: Path, files: list[str], *, max_file_bytes: int,
               on_chunk: Callable[[ChunkResult], None]) -> None:
         if not files:
             return

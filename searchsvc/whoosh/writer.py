@@ -643,18 +643,19 @@ def _worker(index_dir: str, corpus_dir: Path, limitmb: int, max_file_bytes: int,
 
 
 def _start_method() -> str:
-    # fork is fastest, but forking a process that runs other threads (the web
-    # server's scheduled reindex) can deadlock the child, and only Linux lets
-    # a forked child die with its parent (see _die_with_parent): spawn otherwise.
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
+    # Workers start as fresh interpreters, not forks.  A fork maps the parent's
+    # whole heap (the corpus file list, the open index: 50 MB at 84k files) and
+    # Python's reference counting and garbage collector soon copy most of it, so
+    # every worker carried its own copy of memory it never reads; a fresh worker
+    # costs 0.3 s of imports instead.  Forking a process that runs other threads
+    # (the web server's scheduled reindex) could also deadlock the child.
     return "spawn"
 
 
 def build_segments(
     index_dir: Path,
     corpus_dir: Path,
-    paths: list[Path],
+    paths: list[str] | list[Path],
     *,
     procs: int = 1,
     limitmb: int = 256,
@@ -665,8 +666,8 @@ def build_segments(
 ) -> list:
     """Index `paths` into new, uncommitted segments of the index in `index_dir`; return them.
 
-    With procs > 1, up to that many worker processes (one per `files_per_proc`
-    files) each write their own segments (`limitmb` is per process).  `on_chunk` sees each chunk's outcome as it
+    With procs > 1, up to that many processes (one per `files_per_proc` files; this one
+    and workers) each write their own segments (`limitmb` is per process).  `on_chunk` sees each chunk's outcome as it
     completes.  Any failure raises; the segments written so far are then
     simply never committed (the next commit's cleanup deletes their files).
     """
@@ -689,6 +690,10 @@ def build_segments(
             builder.cancel()
             raise
 
+    # The calling process indexes too, as one of the `procs`, unless other threads share it (the
+    # web server's scheduled reindex): their searches keep its interpreter, the workers do the work.
+    # (Asked before the queues start their feeder threads.)
+    helper = _Builder(str(index_dir), corpus_dir, limitmb, max_file_bytes) if threading.active_count() == 1 else None
     ctx = multiprocessing.get_context(_start_method())
     jobs = ctx.Queue()
     results = ctx.Queue()
@@ -699,30 +704,45 @@ def build_segments(
     workers = [
         ctx.Process(target=_worker, daemon=True,
                     args=(str(index_dir), corpus_dir, limitmb, max_file_bytes, jobs, results, os.getpid()))
-        for _ in range(procs)
+        for _ in range(procs - (helper is not None))
     ]
     for w in workers:
         w.start()
     segments: list = []
-    running = procs
+    running = len(workers)
     try:
-        while running:
-            try:
-                kind, payload = results.get(timeout=2)
-            except queue.Empty:
-                dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
-                if dead:  # killed (out of memory?) without a word
-                    raise RuntimeError(f"indexing worker died (exit code {dead[0]})") from None
-                continue
-            if kind == "chunk":
-                if on_chunk is not None:
-                    on_chunk(payload)
-            elif kind == "done":
-                segments.extend(payload)
-                running -= 1
-            else:
-                raise RuntimeError(f"indexing worker failed:\n{payload}")
+        while running or helper is not None:
+            if helper is not None:  # one chunk of our own, then what the workers reported meanwhile
+                job = jobs.get()
+                if job is None:
+                    segments.extend(helper.finish())
+                    helper = None
+                else:
+                    result = helper.add_files(job)
+                    if on_chunk is not None:
+                        on_chunk(result)
+            while running:
+                try:
+                    kind, payload = results.get(timeout=2) if helper is None else results.get_nowait()
+                except queue.Empty:
+                    dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+                    if dead:  # killed (out of memory?) without a word
+                        raise RuntimeError(f"indexing worker died (exit code {dead[0]})") from None
+                    if helper is not None:
+                        break
+                    continue
+                if kind == "chunk":
+                    if on_chunk is not None:
+                        on_chunk(payload)
+                elif kind == "done":
+                    segments.extend(payload)
+                    running -= 1
+                else:
+                    raise RuntimeError(f"indexing worker failed:\n{payload}")
     except BaseException:
+        jobs.cancel_join_thread()  # chunks nobody will read must not hold up this process's exit
+        if helper is not None:
+            helper.cancel()
         for w in workers:
             if w.is_alive():
                 w.terminate()
