@@ -169,7 +169,7 @@ def _run_locked(
     # that parses it); an incremental run hashes known files to skip unchanged ones.
     seen: set[str] = set()
     todo: list[str] = []
-    for path in files:
+    for path in files if existing else ():  # (a rebuild or first run reads them all, deletes nothing)
         ident = doc_id(corpus_dir, path)
         seen.add(ident)
         if ident in existing:
@@ -184,6 +184,8 @@ def _run_locked(
                 tick()
                 continue
         todo.append(path)
+    if not existing:
+        todo = files
     # A folder we cannot list now (permissions, I/O error) is not a deleted
     # folder: keep what was indexed from it and say so.
     for prefix, reason in unlistable:
@@ -195,20 +197,15 @@ def _run_locked(
     removed = sorted(existing.keys() - seen)
 
     try:
-        indexed: list[str] = []
-
         def on_chunk(result: ChunkResult) -> None:
-            indexed.extend(result.indexed)
+            updated = sum(1 for ident in result.indexed if ident in existing)
+            summary.updated += updated
+            summary.added += len(result.indexed) - updated
             summary.skipped += len(result.skipped)
             summary.skipped_files.extend(result.skipped)
             tick(result.files)
 
         run.write(corpus_dir, todo, max_file_bytes=max_file_bytes, on_chunk=on_chunk)
-        for ident in indexed:
-            if ident in existing:
-                summary.updated += 1
-            else:
-                summary.added += 1
         run.delete(removed)
         summary.deleted += len(removed)
         if stage is not None:

@@ -103,6 +103,7 @@ class FlatPostingsWriter:
         ids = np.frombuffer(self._ids, dtype=np.uint32)[gather]
         tf = np.frombuffer(self._tf, dtype=np.float32)[gather]
         del gather
+        self._ids, self._tf = array("I"), array("f")  # gathered: the writer is done with them
         tf, tfbig = _weights_with_big(tf)
         arrays = {"keys": keys, "starts": starts.astype(np.uint32), "ids": narrowest(ids), "tf": tf, "tfbig": tfbig,
                   "field": np.frombuffer(self._field, dtype=np.uint8)[order],

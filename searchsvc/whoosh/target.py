@@ -68,20 +68,19 @@ class WhooshRun:
         if not files:
             return
 
-        indexed: list[str] = []
+        replaced: list[str] = []  # ids with an older version in the index (none in a rebuild)
 
         def collect(result: ChunkResult) -> None:
-            indexed.extend(result.indexed)
+            replaced.extend(ident for ident in result.indexed if ident in self._known)
+            self._changed |= bool(result.indexed)
             on_chunk(result)
 
         self._segments += build_segments(self.generation, corpus_dir, files, procs=self.target.procs,
                                          limitmb=self.target.limitmb, max_file_bytes=max_file_bytes,
                                          on_chunk=collect)
         # The new versions live in new segments; the old ones are deleted at commit.
-        for ident in indexed:
-            if ident in self._known:
-                self._writer.delete_by_term("id", ident)
-        self._changed |= bool(indexed)
+        for ident in replaced:
+            self._writer.delete_by_term("id", ident)
 
     def write_documents(self, documents: Iterable[Document]) -> list[str]:
         ids: list[str] = []
