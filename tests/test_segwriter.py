@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from searchsvc.whoosh.schema import build_schema, document_fields
 from searchsvc.whoosh.writer import FLAT_ONLY_FIELDS, BulkSegmentWriter, build_segments
 
 from .conftest import FIXTURE_CORPUS, SAMPLE_CORPUS, index_corpus
+from .procs import ROOT
 
 
 def _docs(corpus: Path):
@@ -145,27 +147,19 @@ class _CountingBuilder(writer._Builder):
 def test_segments_from_workers_hold_every_document(tmp_path, monkeypatch, serving):
     """Small memory budget and two processes: many segments, same content.
 
-    From a command-line run this process indexes chunks beside its worker; while other
-    threads run in it (a server's scheduled reindex) it leaves every chunk to workers.
+    From a command-line run this process indexes chunks beside its worker; in a serving
+    process (other threads running) it leaves every chunk to workers.
     """
     monkeypatch.setattr(writer, "_Builder", _CountingBuilder)
+    monkeypatch.setattr(writer, "_may_index_here", lambda: not serving)
     _CountingBuilder.chunks = 0
     docs = _docs(FIXTURE_CORPUS)
     _build(tmp_path / "plain", SegmentWriter, docs)
     (tmp_path / "multi").mkdir()
     ix = whoosh_index.create_in(str(tmp_path / "multi"), build_schema())
     paths = list(iter_corpus_files(FIXTURE_CORPUS))
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    if serving:
-        other.start()
-    try:
-        segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7,
-                                  files_per_proc=1)
-    finally:
-        stop.set()
-        if serving:
-            other.join()
+    segments = build_segments(tmp_path / "multi", FIXTURE_CORPUS, paths, procs=2, limitmb=0, chunk=7,
+                              files_per_proc=1)
     assert len(segments) > 2
     assert (_CountingBuilder.chunks == 0) == serving
     w = BulkSegmentWriter(ix)
@@ -173,6 +167,20 @@ def test_segments_from_workers_hold_every_document(tmp_path, monkeypatch, servin
     plain, multi = _dump(tmp_path / "plain"), _dump(tmp_path / "multi")
     for key in plain:
         assert plain[key] == multi[key], key
+
+
+def test_a_process_indexes_beside_its_workers_only_when_it_runs_nothing_else():
+    """A fresh process (the CLI) may; one running another thread (a server) may not.
+    Run apart: the test process may hold threads that earlier tests left."""
+    script = (
+        "import threading\n"
+        "from searchsvc.whoosh.writer import _may_index_here\n"
+        "alone = _may_index_here()\n"
+        "stop = threading.Event(); t = threading.Thread(target=stop.wait); t.start()\n"
+        "print(alone, _may_index_here()); stop.set(); t.join()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "False"]
 
 
 def test_parallel_run_index_matches_single_process(tmp_path, monkeypatch):

@@ -652,6 +652,12 @@ def _start_method() -> str:
     return "spawn"
 
 
+def _may_index_here() -> bool:
+    """Whether the calling process indexes too, as one of the `procs`: not when other threads
+    share it (the web server's scheduled reindex), whose searches need its interpreter."""
+    return threading.active_count() == 1
+
+
 def build_segments(
     index_dir: Path,
     corpus_dir: Path,
@@ -690,10 +696,8 @@ def build_segments(
             builder.cancel()
             raise
 
-    # The calling process indexes too, as one of the `procs`, unless other threads share it (the
-    # web server's scheduled reindex): their searches keep its interpreter, the workers do the work.
     # (Asked before the queues start their feeder threads.)
-    helper = _Builder(str(index_dir), corpus_dir, limitmb, max_file_bytes) if threading.active_count() == 1 else None
+    helper = _Builder(str(index_dir), corpus_dir, limitmb, max_file_bytes) if _may_index_here() else None
     ctx = multiprocessing.get_context(_start_method())
     jobs = ctx.Queue()
     results = ctx.Queue()
