@@ -169,7 +169,9 @@ def _run_locked(
     # that parses it); an incremental run hashes known files to skip unchanged ones.
     seen: set[str] = set()
     todo: list[str] = []
-    for path in files if existing else ():  # (a rebuild or first run reads them all, deletes nothing)
+    if not existing:  # a rebuild or a first run: every file is read, none compared or deleted
+        todo = files
+    for path in files if existing else ():
         ident = doc_id(corpus_dir, path)
         seen.add(ident)
         if ident in existing:
@@ -184,8 +186,6 @@ def _run_locked(
                 tick()
                 continue
         todo.append(path)
-    if not existing:
-        todo = files
     # A folder we cannot list now (permissions, I/O error) is not a deleted
     # folder: keep what was indexed from it and say so.
     for prefix, reason in unlistable:

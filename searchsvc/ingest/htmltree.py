@@ -28,8 +28,7 @@ class _HtmlTreeBuilder(LXMLTreeBuilder):
         self.soup.handle_starttag(tag, None, None, dict(attrib))  # type: ignore[union-attr]
 
     def end(self, tag):  # type: ignore[no-untyped-def, override]
-        self.soup.endData()  # type: ignore[union-attr]
-        self.soup.handle_endtag(tag)  # type: ignore[union-attr]
+        self.soup.handle_endtag(tag)  # type: ignore[union-attr]  (which ends the pending text first)
 
 
 def parse_tree(text: str) -> BeautifulSoup:

@@ -642,16 +642,6 @@ def _worker(index_dir: str, corpus_dir: Path, limitmb: int, max_file_bytes: int,
         results.put(("error", traceback.format_exc()))
 
 
-def _start_method() -> str:
-    # Workers start as fresh interpreters, not forks.  A fork maps the parent's
-    # whole heap (the corpus file list, the open index: 50 MB at 84k files) and
-    # Python's reference counting and garbage collector soon copy most of it, so
-    # every worker carried its own copy of memory it never reads; a fresh worker
-    # costs 0.3 s of imports instead.  Forking a process that runs other threads
-    # (the web server's scheduled reindex) could also deadlock the child.
-    return "spawn"
-
-
 def _may_index_here() -> bool:
     """Whether the calling process indexes too, as one of the `procs`: not when other threads
     share it (the web server's scheduled reindex), whose searches need its interpreter."""
@@ -698,7 +688,13 @@ def build_segments(
 
     # (Asked before the queues start their feeder threads.)
     helper = _Builder(str(index_dir), corpus_dir, limitmb, max_file_bytes) if _may_index_here() else None
-    ctx = multiprocessing.get_context(_start_method())
+    # Workers start as fresh interpreters (spawn), not forks.  A fork maps the parent's
+    # whole heap (the corpus file list, the open index: 50 MB at 84k files) and
+    # Python's reference counting and garbage collector soon copy most of it, so
+    # every worker carried its own copy of memory it never reads; a fresh worker
+    # costs 0.3 s of imports instead.  Forking a process that runs other threads
+    # (the web server's scheduled reindex) could also deadlock the child.
+    ctx = multiprocessing.get_context("spawn")
     jobs = ctx.Queue()
     results = ctx.Queue()
     for job in chunks:
